@@ -1,0 +1,5 @@
+//! cwmpd: a TR-069 (CWMP) CPE agent for OpenWrt.
+//!
+//! The crate is a library plus the `cwmpd` binary so that integration tests,
+//! benchmarks and fuzz targets exercise the same code the daemon runs.
+//! See DESIGN.md at the repository root for the map of the parts.
