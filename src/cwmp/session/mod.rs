@@ -21,9 +21,10 @@ pub mod retry;
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use crate::cwmp::rpc::inform::Inform;
 use crate::cwmp::{
     decode, encode, AcsRequest, AcsResponse, Body, CpeRequest, CpeResponse, CwmpVersion,
-    DecodeError, Envelope, Fault, FaultCode, Header, Inform, Limits,
+    DecodeError, Decoded, Envelope, Fault, FaultCode, Header, Limits, SoapFault,
 };
 
 /// How often a fault 8005 (Retry request) to Inform is answered by sending
@@ -231,30 +232,31 @@ impl Session {
             Reply::Empty => return self.on_empty_reply(),
             Reply::Body(bytes) => bytes,
         };
-        let env = match decode(&bytes, &self.config.limits) {
-            Ok(env) => env,
+        let (env, version) = match decode(&bytes, &self.config.limits) {
+            Ok(Decoded { envelope, version }) => (envelope, version),
             Err(err) => return self.on_undecodable(err),
         };
         // §3.5: if the ACS answers in an older namespace, the rest of the
         // session uses that one.
-        if env.version < self.version {
-            self.version = env.version;
+        if version < self.version {
+            self.version = version;
         }
         self.hold_requests = env.header.hold_requests.unwrap_or(false);
         let id = env.header.id.clone();
         match (self.state.clone(), env.body) {
-            (State::AwaitInformResponse, Body::AcsResponse(AcsResponse::InformResponse(_))) => {
+            (State::AwaitInformResponse, Body::AcsResponse(AcsResponse::Inform(_))) => {
                 self.events.push_back(SessionEvent::InformAcknowledged);
                 self.state = State::Idle;
             }
-            (State::AwaitInformResponse, Body::Fault(fault)) => {
-                // A.3.3.1 / A.5.1: 8005 asks the CPE to retry the Inform.
-                if fault.code == FaultCode::ACS_RETRY_REQUEST
+            (State::AwaitInformResponse, Body::Fault(SoapFault { detail, .. })) => {
+                // A.5.1: 8005 "Retry request" asks the CPE to send the
+                // Inform again.
+                if detail.fault_code == FaultCode::ACS_RETRY_REQUEST
                     && self.inform_attempts <= MAX_INFORM_RETRIES
                 {
                     self.state = State::SendInform;
                 } else {
-                    self.fail(Failure::AcsFault(fault.code, fault.string));
+                    self.fail(Failure::AcsFault(detail.fault_code, detail.fault_string));
                 }
             }
             (State::AwaitRequestResponse(index), Body::AcsResponse(resp)) => {
@@ -265,34 +267,35 @@ impl Session {
                         self.state = State::Idle;
                     }
                     _ => self.fail(Failure::Protocol(format!(
-                        "response {} does not answer the pending request",
-                        response_name(&resp)
+                        "{} does not answer the pending request",
+                        resp.method_name()
                     ))),
                 }
             }
-            (State::AwaitRequestResponse(_), Body::Fault(fault)) => {
-                if fault.code == FaultCode::ACS_RETRY_REQUEST {
+            (State::AwaitRequestResponse(_), Body::Fault(SoapFault { detail, .. })) => {
+                if detail.fault_code == FaultCode::ACS_RETRY_REQUEST {
                     // Send the same request again.
                     self.state = State::Idle;
                 } else {
-                    self.fail(Failure::AcsFault(fault.code, fault.string));
+                    self.fail(Failure::AcsFault(detail.fault_code, detail.fault_string));
                 }
             }
             (State::AwaitAcs, Body::AcsRequest(request)) => {
                 let body = match request {
-                    AcsRequest::Unsupported { .. } => Body::Fault(Fault::new(
+                    // A.5.2: 9000 for a method the CPE does not implement.
+                    AcsRequest::Unsupported { .. } => Body::Fault(SoapFault::new(Fault::new(
                         FaultCode::METHOD_NOT_SUPPORTED,
-                    )),
+                    ))),
                     ref request => match handler.handle(request) {
                         Ok(resp) => Body::CpeResponse(resp),
-                        Err(fault) => Body::Fault(fault),
+                        Err(fault) => Body::Fault(SoapFault::new(fault)),
                     },
                 };
                 self.respond(id, body);
             }
             (state, body) => self.fail(Failure::Protocol(format!(
                 "unexpected {} while {:?}",
-                body_name(&body),
+                body.method_name(),
                 state
             ))),
         }
@@ -319,13 +322,12 @@ impl Session {
     }
 
     fn on_undecodable(&mut self, err: DecodeError) {
-        match (self.state.clone(), err.request_id()) {
-            // A request we can still identify gets 9003 (A.5.2); the
-            // session goes on.
-            (State::AwaitAcs, Some(id)) => {
-                let mut fault = Fault::new(FaultCode::INVALID_ARGUMENTS);
-                fault.string = err.to_string();
-                self.respond(Some(id.to_string()), Body::Fault(fault));
+        match (&self.state, &err) {
+            // A request we can still identify gets 9003 (A.5.2) echoing its
+            // ID; the session goes on.
+            (State::AwaitAcs, DecodeError::InvalidMessage { id, .. }) => {
+                let fault = Fault::with_string(FaultCode::INVALID_ARGUMENTS, err.to_string());
+                self.respond(id.clone(), Body::Fault(SoapFault::new(fault)));
             }
             _ => self.fail(Failure::Protocol(err.to_string())),
         }
@@ -390,43 +392,8 @@ impl Session {
     }
 }
 
-/// Whether `resp` is the ACS's answer to `req`.
+/// Whether `resp` is the ACS's answer to `req`: the response element is
+/// the request's name plus "Response" (TR-069 §A.3).
 fn answers(resp: &AcsResponse, req: &CpeRequest) -> bool {
-    matches!(
-        (resp, req),
-        (AcsResponse::TransferCompleteResponse, CpeRequest::TransferComplete(_))
-            | (
-                AcsResponse::AutonomousTransferCompleteResponse,
-                CpeRequest::AutonomousTransferComplete(_)
-            )
-            | (AcsResponse::GetRPCMethodsResponse(_), CpeRequest::GetRPCMethods)
-            | (AcsResponse::RequestDownloadResponse, CpeRequest::RequestDownload(_))
-            | (
-                AcsResponse::DUStateChangeCompleteResponse,
-                CpeRequest::DUStateChangeComplete(_)
-            )
-            | (
-                AcsResponse::AutonomousDUStateChangeCompleteResponse,
-                CpeRequest::AutonomousDUStateChangeComplete(_)
-            )
-            | (AcsResponse::KickedResponse(_), CpeRequest::Kicked(_))
-    )
-}
-
-fn response_name(resp: &AcsResponse) -> String {
-    format!("{resp:?}")
-        .split(['(', ' ', '{'])
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn body_name(body: &Body) -> String {
-    let text = format!("{body:?}");
-    text.split(['{', ' '])
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(80)
-        .collect()
+    resp.method_name().strip_suffix("Response") == Some(req.method_name())
 }
