@@ -2,4 +2,6 @@
 //! this layer knows nothing of CWMP XML (DESIGN.md, "The lines between the
 //! parts").
 
+pub mod acs_client;
 pub mod digest;
+pub mod tls;
