@@ -3,5 +3,6 @@
 //! parts").
 
 pub mod acs_client;
+pub mod conn_request;
 pub mod digest;
 pub mod tls;
