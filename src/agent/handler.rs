@@ -1,0 +1,102 @@
+//! Answers the ACS's requests during a session (the session's `RpcHandler`).
+//!
+//! Parameters go to the data model; actions that must wait for the end of
+//! the session (Reboot, FactoryReset, ScheduleInform, a new ACS URL) are
+//! recorded in `AfterSession` and carried out by the agent once the session
+//! is over (TR-069 §A.3.2.3: a Reboot happens after the session ends).
+
+use crate::cwmp::rpc::control::GetRpcMethodsResponse;
+use crate::cwmp::rpc::parameters::{
+    ApplyStatus, GetParameterNamesResponse, GetParameterValuesResponse,
+    SetParameterValuesResponse,
+};
+use crate::cwmp::session::RpcHandler;
+use crate::cwmp::{AcsRequest, CpeResponse, Fault, FaultCode};
+
+use super::params::ParamModel;
+
+/// What the session asked for that happens after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AfterSession {
+    /// CommandKey of a Reboot RPC.
+    pub reboot: Option<String>,
+    pub factory_reset: bool,
+    /// (delay seconds, CommandKey) of ScheduleInform RPCs.
+    pub scheduled: Vec<(u32, String)>,
+    /// The configuration changed (SetParameterValues committed).
+    pub config_changed: bool,
+}
+
+pub struct Handler<'a> {
+    pub model: &'a mut dyn ParamModel,
+    pub after: AfterSession,
+}
+
+/// The RPCs this agent implements (answer to GetRPCMethods, TR-069
+/// §A.3.1.1). Only what the handler below really does is listed.
+pub const METHODS: [&str; 8] = [
+    "GetRPCMethods",
+    "GetParameterValues",
+    "SetParameterValues",
+    "GetParameterNames",
+    "Reboot",
+    "FactoryReset",
+    "ScheduleInform",
+    "Inform",
+];
+
+impl RpcHandler for Handler<'_> {
+    fn handle(&mut self, request: &AcsRequest) -> Result<CpeResponse, Fault> {
+        match request {
+            AcsRequest::GetRpcMethods => Ok(CpeResponse::GetRpcMethods(GetRpcMethodsResponse {
+                method_list: METHODS
+                    .iter()
+                    .filter(|m| **m != "Inform")
+                    .map(|m| m.to_string())
+                    .collect(),
+            })),
+            AcsRequest::GetParameterValues(g) => {
+                let list = self.model.get_values(&g.parameter_names)?;
+                Ok(CpeResponse::GetParameterValues(GetParameterValuesResponse {
+                    parameter_list: list,
+                }))
+            }
+            AcsRequest::GetParameterNames(g) => {
+                let list = self.model.get_names(&g.parameter_path, g.next_level)?;
+                Ok(CpeResponse::GetParameterNames(GetParameterNamesResponse {
+                    parameter_list: list,
+                }))
+            }
+            AcsRequest::SetParameterValues(s) => {
+                self.model.set_values(&s.parameter_list, &s.parameter_key)?;
+                self.after.config_changed = true;
+                // The agent re-reads its configuration right away, so the
+                // change is in effect when the response leaves: Status 0.
+                Ok(CpeResponse::SetParameterValues(SetParameterValuesResponse {
+                    status: ApplyStatus::Applied,
+                }))
+            }
+            AcsRequest::Reboot(r) => {
+                self.after.reboot = Some(r.command_key.clone());
+                Ok(CpeResponse::Reboot)
+            }
+            AcsRequest::FactoryReset => {
+                self.after.factory_reset = true;
+                Ok(CpeResponse::FactoryReset)
+            }
+            AcsRequest::ScheduleInform(s) => {
+                // A.3.2.10: DelaySeconds must be greater than zero.
+                if s.delay_seconds == 0 {
+                    return Err(Fault::with_string(
+                        FaultCode::INVALID_ARGUMENTS,
+                        "DelaySeconds must be greater than 0",
+                    ));
+                }
+                self.after.scheduled.push((s.delay_seconds, s.command_key.clone()));
+                Ok(CpeResponse::ScheduleInform)
+            }
+            // Not implemented yet: say so (9000) rather than pretend.
+            _ => Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED)),
+        }
+    }
+}
