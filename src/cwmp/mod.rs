@@ -3,10 +3,13 @@
 //! Both directions are supported for every message, so the same code serves
 //! the agent and the test ACS.
 
+mod decode;
+mod encode;
 pub mod event;
 pub mod fault;
 pub mod rpc;
 pub mod soap;
+pub mod xml;
 pub mod xsd;
 
 pub use event::{Completion, EventCode, EventStruct};
@@ -94,11 +97,20 @@ pub struct Decoded {
     pub version: CwmpVersion,
 }
 
-// Entry points (implemented in the next commit, signatures fixed here so the
-// session state machine can be written against them):
-//
-//   pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, DecodeError>
-//       a message sent by the ACS (what the CPE receives)
-//   pub fn decode_from(bytes: &[u8], sender: Sender, limits: &Limits) -> Result<Decoded, DecodeError>
-//       either direction (the test ACS uses Sender::Cpe)
-//   pub fn encode(env: &Envelope, version: CwmpVersion) -> Vec<u8>
+/// Decode a message sent by the ACS (what the CPE receives): requests,
+/// responses to the CPE's requests, or a SOAP Fault. An empty HTTP body is
+/// not an envelope — the session handles that before calling this.
+pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, DecodeError> {
+    decode::decode_from(bytes, Sender::Acs, limits)
+}
+
+/// Decode a message sent by `sender` (the test ACS uses `Sender::Cpe`).
+pub fn decode_from(bytes: &[u8], sender: Sender, limits: &Limits) -> Result<Decoded, DecodeError> {
+    decode::decode_from(bytes, sender, limits)
+}
+
+/// Encode a message in the namespace of `version` (use
+/// `CwmpVersion::default()`, cwmp-1-2, unless the peer chose an older one).
+pub fn encode(env: &Envelope, version: CwmpVersion) -> Vec<u8> {
+    encode::encode(env, version)
+}

@@ -1,0 +1,412 @@
+//! A small XML layer for the codec: a reader that builds a bounded element
+//! tree on top of quick-xml (namespace-resolved, no DTD, no entities beyond
+//! the five predefined ones and character references), and an escaping
+//! writer. Only what CWMP needs: elements, text, and the `xsi:type` attribute.
+
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::{QName, ResolveResult};
+use quick_xml::NsReader;
+
+use crate::cwmp::soap::{CwmpVersion, SOAP_ENC_NS, SOAP_ENV_NS, XSI_NS};
+use crate::cwmp::xsd::XSD_NS;
+
+/// The namespaces the codec distinguishes. Elements are matched on
+/// namespace + local name, never on the prefix the peer chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ns {
+    /// No namespace (unqualified element, as CWMP's RPC arguments are).
+    None,
+    SoapEnv,
+    SoapEnc,
+    Xsi,
+    Xsd,
+    Cwmp(CwmpVersion),
+    /// Any other namespace, or an undeclared prefix.
+    Other,
+}
+
+impl Ns {
+    fn from_uri(uri: &[u8]) -> Ns {
+        let Ok(uri) = std::str::from_utf8(uri) else {
+            return Ns::Other;
+        };
+        match uri {
+            SOAP_ENV_NS => Ns::SoapEnv,
+            SOAP_ENC_NS => Ns::SoapEnc,
+            XSI_NS => Ns::Xsi,
+            XSD_NS => Ns::Xsd,
+            _ => CwmpVersion::from_namespace(uri).map_or(Ns::Other, Ns::Cwmp),
+        }
+    }
+
+    fn resolve(r: &ResolveResult<'_>) -> Ns {
+        match r {
+            ResolveResult::Unbound => Ns::None,
+            ResolveResult::Bound(ns) => Ns::from_uri(ns.0),
+            ResolveResult::Unknown(_) => Ns::Other,
+        }
+    }
+}
+
+/// One element of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub ns: Ns,
+    pub local: String,
+    /// `xsi:type`, resolved: namespace of its prefix + local part.
+    pub xsi_type: Option<(Ns, String)>,
+    /// All character data directly inside the element (entities resolved,
+    /// line ends normalised), concatenated.
+    pub text: String,
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// Element children with the given local name (namespace ignored: CWMP
+    /// argument elements are unqualified, but some ACSes qualify them).
+    pub fn children_named<'a>(&'a self, local: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.children.iter().filter(move |c| c.local == local)
+    }
+
+    pub fn child(&self, local: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.local == local)
+    }
+}
+
+/// Result of reading a document.
+#[derive(Debug)]
+pub struct Document {
+    pub root: Element,
+    /// True when the document had more elements than the tree keeps
+    /// (`max_elements`): the rest was checked for well-formedness but not
+    /// stored, so arrays in it look short. The decoder reports the message
+    /// as invalid (it knows the method and ID at that point).
+    pub truncated: bool,
+}
+
+/// Reading limits (see `cwmp::Limits`).
+pub struct ReadLimits {
+    pub max_bytes: usize,
+    pub max_depth: usize,
+    pub max_elements: usize,
+}
+
+/// Parse `bytes` into a tree. Errors are human-readable reasons.
+pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
+    if bytes.len() > limits.max_bytes {
+        return Err(format!(
+            "envelope of {} bytes exceeds the limit of {} bytes",
+            bytes.len(),
+            limits.max_bytes
+        ));
+    }
+    // quick-xml is built without encoding support: insist on UTF-8 up front
+    // (TR-069 §3.4.1 / SOAP over HTTP use UTF-8).
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = NsReader::from_str(text);
+    let cfg = reader.config_mut();
+    cfg.check_end_names = true;
+    cfg.check_comments = true;
+    cfg.allow_unmatched_ends = false;
+    cfg.expand_empty_elements = false;
+    cfg.trim_text(false);
+
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    // Depth of the subtree being skipped because max_elements was reached.
+    let mut skip_depth = 0usize;
+    let mut stored = 0usize;
+    let mut truncated = false;
+
+    loop {
+        let pos = reader.buffer_position();
+        let (ns, event) = match reader.read_resolved_event() {
+            Ok((r, e)) => (Ns::resolve(&r), e),
+            Err(e) => return Err(format!("after byte {pos}: {e}")),
+        };
+        match event {
+            Event::Start(start) | Event::Empty(start) if root.is_some() => {
+                let _ = start;
+                return Err("content after the root element".into());
+            }
+            Event::Start(start) => {
+                if stack.len() + skip_depth >= limits.max_depth {
+                    return Err(format!("nesting deeper than {} elements", limits.max_depth));
+                }
+                if skip_depth > 0 || stored >= limits.max_elements {
+                    truncated = true;
+                    skip_depth += 1;
+                } else {
+                    stored += 1;
+                    stack.push(new_element(&reader, ns, &start)?);
+                }
+            }
+            Event::Empty(start) => {
+                if stack.len() + skip_depth >= limits.max_depth {
+                    return Err(format!("nesting deeper than {} elements", limits.max_depth));
+                }
+                if skip_depth > 0 || stored >= limits.max_elements {
+                    truncated = true;
+                } else {
+                    stored += 1;
+                    let el = new_element(&reader, ns, &start)?;
+                    attach(&mut stack, &mut root, el);
+                }
+            }
+            Event::End(_) => {
+                if skip_depth > 0 {
+                    skip_depth -= 1;
+                } else if let Some(el) = stack.pop() {
+                    attach(&mut stack, &mut root, el);
+                } else {
+                    return Err("unexpected end tag".into());
+                }
+            }
+            Event::Text(t) => {
+                let s = t.xml10_content().map_err(|e| e.to_string())?;
+                push_text(&mut stack, skip_depth, &s, root.is_some())?;
+            }
+            Event::CData(c) => {
+                let s = c.xml10_content().map_err(|e| e.to_string())?;
+                if stack.is_empty() {
+                    return Err("CDATA outside the root element".into());
+                }
+                push_text(&mut stack, skip_depth, &s, false)?;
+            }
+            Event::GeneralRef(r) => {
+                let c = resolve_ref(&r)?;
+                if stack.is_empty() {
+                    return Err("character data outside the root element".into());
+                }
+                let mut buf = [0u8; 4];
+                push_text(&mut stack, skip_depth, c.encode_utf8(&mut buf), false)?;
+            }
+            // No DTDs: they enable entity expansion attacks (billion laughs)
+            // and CWMP never needs one (SOAP 1.1 §3 forbids them too).
+            Event::DocType(_) => return Err("DOCTYPE is not allowed".into()),
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() || skip_depth > 0 {
+        return Err("document truncated: unclosed elements".into());
+    }
+    let root = root.ok_or_else(|| "no root element".to_string())?;
+    Ok(Document { root, truncated })
+}
+
+fn new_element(
+    reader: &NsReader<&[u8]>,
+    ns: Ns,
+    start: &BytesStart<'_>,
+) -> Result<Element, String> {
+    let local = std::str::from_utf8(start.local_name().into_inner())
+        .map_err(|e| e.to_string())?
+        .to_string();
+    let mut xsi_type = None;
+    for attr in start.attributes() {
+        let attr = attr.map_err(|e| format!("bad attribute in <{local}>: {e}"))?;
+        let (attr_ns, attr_local) = reader.resolve_attribute(attr.key);
+        if Ns::resolve(&attr_ns) == Ns::Xsi && attr_local.into_inner() == b"type" {
+            let value = attr
+                .unescape_value()
+                .map_err(|e| format!("bad xsi:type in <{local}>: {e}"))?;
+            let qname = value.trim();
+            if !is_qname(qname) {
+                return Err(format!("xsi:type '{qname}' in <{local}> is not a QName"));
+            }
+            // The value is a QName: resolve its prefix in the element's scope.
+            let (type_ns, type_local) = reader.resolve_element(QName(qname.as_bytes()));
+            let type_local = String::from_utf8_lossy(type_local.into_inner()).into_owned();
+            xsi_type = Some((Ns::resolve(&type_ns), type_local));
+        }
+        // Every attribute value is still checked for well-formedness
+        // (undefined entities are refused).
+        attr.unescape_value()
+            .map_err(|e| format!("bad attribute value in <{local}>: {e}"))?;
+    }
+    Ok(Element {
+        ns,
+        local,
+        xsi_type,
+        text: String::new(),
+        children: Vec::new(),
+    })
+}
+
+fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(el),
+        None => *root = Some(el),
+    }
+}
+
+fn push_text(
+    stack: &mut [Element],
+    skip_depth: usize,
+    s: &str,
+    after_root: bool,
+) -> Result<(), String> {
+    // quick-xml does not check the XML 1.0 Char production; we do, so that a
+    // decoded string is always encodable again.
+    if let Some(c) = s.chars().find(|c| !is_xml_char(*c)) {
+        return Err(format!(
+            "character U+{:04X} is not allowed in XML",
+            u32::from(c)
+        ));
+    }
+    match stack.last_mut() {
+        Some(top) if skip_depth == 0 => top.text.push_str(s),
+        Some(_) => {}
+        None => {
+            if !s.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+                return Err(if after_root {
+                    "text after the root element".into()
+                } else {
+                    "text before the root element".into()
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Only the five predefined entities and character references exist
+/// without a DTD (XML 1.0 §4.6).
+fn resolve_ref(r: &BytesRef<'_>) -> Result<char, String> {
+    if r.is_char_ref() {
+        return match r.resolve_char_ref() {
+            Ok(Some(c)) if is_xml_char(c) => Ok(c),
+            _ => Err("invalid character reference".into()),
+        };
+    }
+    match r.as_ref() {
+        b"lt" => Ok('<'),
+        b"gt" => Ok('>'),
+        b"amp" => Ok('&'),
+        b"apos" => Ok('\''),
+        b"quot" => Ok('"'),
+        other => Err(format!(
+            "undefined entity &{};",
+            String::from_utf8_lossy(other)
+        )),
+    }
+}
+
+/// Loose QName check (Namespaces in XML §4): `[prefix:]local`, both parts
+/// non-empty, no whitespace or markup, at most one colon.
+fn is_qname(s: &str) -> bool {
+    let mut parts = s.split(':');
+    let ok_part = |p: &str| {
+        !p.is_empty()
+            && p.chars().all(|c| {
+                is_xml_char(c) && !c.is_whitespace() && !c.is_control() && !"<>&\"'=/".contains(c)
+            })
+    };
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), None, None) => ok_part(a),
+        (Some(a), Some(b), None) => ok_part(a) && ok_part(b),
+        _ => false,
+    }
+}
+
+/// XML 1.0 §2.2 Char production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// An XML writer into a byte buffer. Callers write well-nested output; the
+/// writer only escapes.
+pub struct Writer {
+    out: Vec<u8>,
+}
+
+impl Writer {
+    pub fn with_capacity(n: usize) -> Writer {
+        Writer {
+            out: Vec::with_capacity(n),
+        }
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.out
+    }
+
+    pub fn raw(&mut self, s: &str) {
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    /// `<name` — finish with `attr`* and `open_end`.
+    pub fn open_start(&mut self, name: &str) {
+        self.out.push(b'<');
+        self.raw(name);
+    }
+
+    pub fn attr(&mut self, name: &str, value: &str) {
+        self.out.push(b' ');
+        self.raw(name);
+        self.raw("=\"");
+        self.escaped(value, true);
+        self.out.push(b'"');
+    }
+
+    pub fn open_end(&mut self) {
+        self.out.push(b'>');
+    }
+
+    pub fn open(&mut self, name: &str) {
+        self.open_start(name);
+        self.open_end();
+    }
+
+    pub fn close(&mut self, name: &str) {
+        self.raw("</");
+        self.raw(name);
+        self.out.push(b'>');
+    }
+
+    pub fn empty(&mut self, name: &str) {
+        self.open_start(name);
+        self.raw("/>");
+    }
+
+    /// `<name>text</name>`
+    pub fn text_element(&mut self, name: &str, text: &str) {
+        self.open(name);
+        self.escaped(text, false);
+        self.close(name);
+    }
+
+    pub fn text(&mut self, text: &str) {
+        self.escaped(text, false);
+    }
+
+    /// Escape markup characters; `\r` becomes `&#13;` so it survives line-end
+    /// normalisation, tab/newline in attributes become references so they
+    /// survive attribute-value normalisation. Characters XML 1.0 cannot carry
+    /// at all (most C0 controls, U+FFFE/U+FFFF) are replaced by U+FFFD: a
+    /// message that no parser accepts would be worse.
+    fn escaped(&mut self, s: &str, in_attr: bool) {
+        let mut last = 0;
+        for (i, c) in s.char_indices() {
+            let rep: Option<&str> = match c {
+                '&' => Some("&amp;"),
+                '<' => Some("&lt;"),
+                '>' => Some("&gt;"),
+                '"' if in_attr => Some("&quot;"),
+                '\r' => Some("&#13;"),
+                '\n' if in_attr => Some("&#10;"),
+                '\t' if in_attr => Some("&#9;"),
+                c if !is_xml_char(c) => Some("\u{FFFD}"),
+                _ => None,
+            };
+            if let Some(rep) = rep {
+                self.out.extend_from_slice(&s.as_bytes()[last..i]);
+                self.raw(rep);
+                last = i + c.len_utf8();
+            }
+        }
+        self.out.extend_from_slice(&s.as_bytes()[last..]);
+    }
+}
