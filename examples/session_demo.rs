@@ -33,22 +33,44 @@ impl RpcHandler for Table {
             AcsRequest::GetParameterValues(g) => {
                 let mut list = Vec::new();
                 for name in &g.parameter_names {
-                    let hits: Vec<_> = self.0.iter().filter(|(k, _)| k.starts_with(name.as_str())).collect();
+                    let hits: Vec<_> = self
+                        .0
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(name.as_str()))
+                        .collect();
                     if hits.is_empty() {
                         return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
                     }
-                    list.extend(hits.into_iter().map(|(k, v)| ParameterValue::new(k, v, ValueType::String)));
+                    list.extend(
+                        hits.into_iter()
+                            .map(|(k, v)| ParameterValue::new(k, v, ValueType::String)),
+                    );
                 }
-                Ok(CpeResponse::GetParameterValues(GetParameterValuesResponse { parameter_list: list }))
+                Ok(CpeResponse::GetParameterValues(
+                    GetParameterValuesResponse {
+                        parameter_list: list,
+                    },
+                ))
             }
             AcsRequest::SetParameterValues(s) => {
-                if let Some(bad) = s.parameter_list.iter().find(|p| !self.0.contains_key(&p.name)) {
-                    return Err(Fault::with_string(FaultCode::INVALID_PARAMETER_NAME, bad.name.clone()));
+                if let Some(bad) = s
+                    .parameter_list
+                    .iter()
+                    .find(|p| !self.0.contains_key(&p.name))
+                {
+                    return Err(Fault::with_string(
+                        FaultCode::INVALID_PARAMETER_NAME,
+                        bad.name.clone(),
+                    ));
                 }
                 for p in &s.parameter_list {
                     self.0.insert(p.name.clone(), p.value.clone());
                 }
-                Ok(CpeResponse::SetParameterValues(SetParameterValuesResponse { status: ApplyStatus::Applied }))
+                Ok(CpeResponse::SetParameterValues(
+                    SetParameterValuesResponse {
+                        status: ApplyStatus::Applied,
+                    },
+                ))
             }
             _ => Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED)),
         }
@@ -86,11 +108,18 @@ fn main() {
             product_class: "Router".into(),
             serial_number: "DEMO0001".into(),
         },
-        events: vec![EventStruct::new("0 BOOTSTRAP", ""), EventStruct::new("1 BOOT", "")],
+        events: vec![
+            EventStruct::new("0 BOOTSTRAP", ""),
+            EventStruct::new("1 BOOT", ""),
+        ],
         max_envelopes: 1,
         current_time: DateTime::from_unix(1_700_000_000),
         retry_count: 0,
-        parameter_list: vec![ParameterValue::new("Device.RootDataModelVersion", "2.19", ValueType::String)],
+        parameter_list: vec![ParameterValue::new(
+            "Device.RootDataModelVersion",
+            "2.19",
+            ValueType::String,
+        )],
     };
     let mut session = Session::new(SessionConfig::default(), inform, Vec::new());
     let now = Duration::ZERO;

@@ -3,6 +3,9 @@
 //! The crate is a library plus the `cwmpd` binary so that integration tests,
 //! benchmarks and fuzz targets exercise the same code the daemon runs.
 //! See DESIGN.md at the repository root for the map of the parts.
+pub mod agent;
 pub mod cwmp;
+pub mod logging;
+pub mod paths;
 pub mod store;
 pub mod transport;

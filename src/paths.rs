@@ -55,7 +55,13 @@ mod tests {
     #[test]
     fn absolute_paths_land_under_the_root() {
         let r = Root::new("/tmp/scratch");
-        assert_eq!(r.join("/etc/config/cwmp"), PathBuf::from("/tmp/scratch/etc/config/cwmp"));
-        assert_eq!(Root::system().join("/etc/cwmpd/state"), PathBuf::from("/etc/cwmpd/state"));
+        assert_eq!(
+            r.join("/etc/config/cwmp"),
+            PathBuf::from("/tmp/scratch/etc/config/cwmp")
+        );
+        assert_eq!(
+            Root::system().join("/etc/cwmpd/state"),
+            PathBuf::from("/etc/cwmpd/state")
+        );
     }
 }

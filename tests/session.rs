@@ -6,10 +6,14 @@ use std::time::Duration;
 
 use cwmpd::cwmp::rpc::control::GetRpcMethodsResponse;
 use cwmpd::cwmp::rpc::inform::{DeviceId, Inform, InformResponse};
-use cwmpd::cwmp::rpc::parameters::{GetParameterValues, GetParameterValuesResponse, ParameterValue};
+use cwmpd::cwmp::rpc::parameters::{
+    GetParameterValues, GetParameterValuesResponse, ParameterValue,
+};
 use cwmpd::cwmp::rpc::transfers::{TransferComplete, TransferFault};
 use cwmpd::cwmp::session::retry::RetryPolicy;
-use cwmpd::cwmp::session::{Failure, Reply, RpcHandler, Session, SessionConfig, SessionEvent, Transmit};
+use cwmpd::cwmp::session::{
+    Failure, Reply, RpcHandler, Session, SessionConfig, SessionEvent, Transmit,
+};
 use cwmpd::cwmp::xsd::{DateTime, ValueType};
 use cwmpd::cwmp::{
     decode_from, encode, AcsRequest, AcsResponse, Body, CpeRequest, CpeResponse, CwmpVersion,
@@ -34,9 +38,11 @@ impl RpcHandler for Model {
                         return Err(Fault::new(FaultCode::INVALID_PARAMETER_NAME));
                     }
                 }
-                Ok(CpeResponse::GetParameterValues(GetParameterValuesResponse {
-                    parameter_list: out,
-                }))
+                Ok(CpeResponse::GetParameterValues(
+                    GetParameterValuesResponse {
+                        parameter_list: out,
+                    },
+                ))
             }
             _ => Err(Fault::new(FaultCode::REQUEST_DENIED)),
         }
@@ -87,7 +93,7 @@ fn acs_fault(code: u32) -> Body {
 #[derive(Debug)]
 enum Sent {
     Empty,
-    Msg(Envelope, CwmpVersion),
+    Msg(Box<Envelope>, CwmpVersion),
 }
 
 fn sent(t: Transmit) -> Sent {
@@ -96,7 +102,7 @@ fn sent(t: Transmit) -> Sent {
         Transmit::Envelope(bytes) => {
             let d = decode_from(&bytes, Sender::Cpe, &Limits::default())
                 .unwrap_or_else(|e| panic!("CPE sent undecodable message: {e}"));
-            Sent::Msg(d.envelope, d.version)
+            Sent::Msg(Box::new(d.envelope), d.version)
         }
     }
 }
@@ -119,25 +125,50 @@ fn method(x: &Sent) -> String {
 #[test]
 fn bootstrap_session_with_one_acs_request() {
     let t0 = Duration::ZERO;
-    let mut s = Session::new(SessionConfig::default(), inform(&["0 BOOTSTRAP", "1 BOOT"], 0), vec![]);
-    let Sent::Msg(env, v) = next(&mut s, t0) else { panic!("Inform expected") };
+    let mut s = Session::new(
+        SessionConfig::default(),
+        inform(&["0 BOOTSTRAP", "1 BOOT"], 0),
+        vec![],
+    );
+    let Sent::Msg(env, v) = next(&mut s, t0) else {
+        panic!("Inform expected")
+    };
     assert_eq!(v, CwmpVersion::V1_2);
-    assert_eq!(env.header.supported_cwmp_versions.as_deref(), Some("1.0,1.1,1.2,1.3,1.4"));
-    let Body::CpeRequest(CpeRequest::Inform(sent_inform)) = &env.body else { panic!() };
+    assert_eq!(
+        env.header.supported_cwmp_versions.as_deref(),
+        Some("1.0,1.1,1.2,1.3,1.4")
+    );
+    let Body::CpeRequest(CpeRequest::Inform(sent_inform)) = &env.body else {
+        panic!()
+    };
     assert_eq!(sent_inform.events.len(), 2);
     let inform_id = env.header.id.clone().unwrap();
 
-    s.handle_reply(acs(&inform_id, inform_response(), false, CwmpVersion::V1_2), &mut Model);
+    s.handle_reply(
+        acs(&inform_id, inform_response(), false, CwmpVersion::V1_2),
+        &mut Model,
+    );
     assert_eq!(events(&mut s), [SessionEvent::InformAcknowledged]);
     assert!(matches!(next(&mut s, t0), Sent::Empty));
 
     let gpv = Body::AcsRequest(AcsRequest::GetParameterValues(GetParameterValues {
         parameter_names: vec!["Device.DeviceInfo.UpTime".into()],
     }));
-    s.handle_reply(acs("1a1fee8a7b80000", gpv, false, CwmpVersion::V1_2), &mut Model);
-    let Sent::Msg(resp, _) = next(&mut s, t0) else { panic!() };
-    assert_eq!(resp.header.id.as_deref(), Some("1a1fee8a7b80000"), "ID echoed");
-    let Body::CpeResponse(CpeResponse::GetParameterValues(r)) = resp.body else { panic!() };
+    s.handle_reply(
+        acs("1a1fee8a7b80000", gpv, false, CwmpVersion::V1_2),
+        &mut Model,
+    );
+    let Sent::Msg(resp, _) = next(&mut s, t0) else {
+        panic!()
+    };
+    assert_eq!(
+        resp.header.id.as_deref(),
+        Some("1a1fee8a7b80000"),
+        "ID echoed"
+    );
+    let Body::CpeResponse(CpeResponse::GetParameterValues(r)) = resp.body else {
+        panic!()
+    };
     assert_eq!(r.parameter_list[0].value, "42");
 
     s.handle_reply(Reply::Empty, &mut Model);
@@ -155,22 +186,51 @@ fn hold_requests_delays_transfer_complete_until_acs_is_done() {
         start_time: DateTime::from_unix(1_700_000_000),
         complete_time: DateTime::from_unix(1_700_000_100),
     });
-    let mut s = Session::new(SessionConfig::default(), inform(&["1 BOOT", "7 TRANSFER COMPLETE", "M Download"], 0), vec![tc]);
+    let mut s = Session::new(
+        SessionConfig::default(),
+        inform(&["1 BOOT", "7 TRANSFER COMPLETE", "M Download"], 0),
+        vec![tc],
+    );
     let mut order = vec![method(&next(&mut s, t0))];
-    s.handle_reply(acs("i", inform_response(), true, CwmpVersion::V1_2), &mut Model);
+    s.handle_reply(
+        acs("i", inform_response(), true, CwmpVersion::V1_2),
+        &mut Model,
+    );
     // HoldRequests: the CPE must not send TransferComplete yet.
     order.push(method(&next(&mut s, t0)));
-    s.handle_reply(acs("a1", Body::AcsRequest(AcsRequest::GetRpcMethods), true, CwmpVersion::V1_2), &mut Model);
+    s.handle_reply(
+        acs(
+            "a1",
+            Body::AcsRequest(AcsRequest::GetRpcMethods),
+            true,
+            CwmpVersion::V1_2,
+        ),
+        &mut Model,
+    );
     order.push(method(&next(&mut s, t0)));
     // The ACS is done; HoldRequests is lifted by the empty reply.
     s.handle_reply(Reply::Empty, &mut Model);
     order.push(method(&next(&mut s, t0)));
-    s.handle_reply(acs("tc", Body::AcsResponse(AcsResponse::TransferComplete), false, CwmpVersion::V1_2), &mut Model);
+    s.handle_reply(
+        acs(
+            "tc",
+            Body::AcsResponse(AcsResponse::TransferComplete),
+            false,
+            CwmpVersion::V1_2,
+        ),
+        &mut Model,
+    );
     order.push(method(&next(&mut s, t0)));
     s.handle_reply(Reply::Empty, &mut Model);
     assert_eq!(
         order,
-        ["Inform", "(empty)", "GetRPCMethodsResponse", "TransferComplete", "(empty)"]
+        [
+            "Inform",
+            "(empty)",
+            "GetRPCMethodsResponse",
+            "TransferComplete",
+            "(empty)"
+        ]
     );
     assert_eq!(
         events(&mut s),
@@ -188,21 +248,36 @@ fn fault_8005_to_inform_is_retried_then_gives_up() {
     let mut s = Session::new(SessionConfig::default(), inform(&["2 PERIODIC"], 0), vec![]);
     for _ in 0..3 {
         assert_eq!(method(&next(&mut s, t0)), "Inform");
-        s.handle_reply(acs("x", acs_fault(8005), false, CwmpVersion::V1_2), &mut Model);
-        assert!(events(&mut s).is_empty(), "8005 retries in the same session");
+        s.handle_reply(
+            acs("x", acs_fault(8005), false, CwmpVersion::V1_2),
+            &mut Model,
+        );
+        assert!(
+            events(&mut s).is_empty(),
+            "8005 retries in the same session"
+        );
     }
     assert_eq!(method(&next(&mut s, t0)), "Inform");
-    s.handle_reply(acs("x", inform_response(), false, CwmpVersion::V1_2), &mut Model);
+    s.handle_reply(
+        acs("x", inform_response(), false, CwmpVersion::V1_2),
+        &mut Model,
+    );
     assert_eq!(events(&mut s), [SessionEvent::InformAcknowledged]);
 
     let mut s = Session::new(SessionConfig::default(), inform(&["2 PERIODIC"], 0), vec![]);
     for _ in 0..4 {
         next(&mut s, t0);
-        s.handle_reply(acs("x", acs_fault(8005), false, CwmpVersion::V1_2), &mut Model);
+        s.handle_reply(
+            acs("x", acs_fault(8005), false, CwmpVersion::V1_2),
+            &mut Model,
+        );
     }
     assert!(matches!(
         events(&mut s).as_slice(),
-        [SessionEvent::Ended(Err(Failure::AcsFault(FaultCode(8005), _)))]
+        [SessionEvent::Ended(Err(Failure::AcsFault(
+            FaultCode(8005),
+            _
+        )))]
     ));
 }
 
@@ -210,10 +285,16 @@ fn fault_8005_to_inform_is_retried_then_gives_up() {
 fn acs_fault_to_inform_fails_the_session() {
     let mut s = Session::new(SessionConfig::default(), inform(&["2 PERIODIC"], 0), vec![]);
     next(&mut s, Duration::ZERO);
-    s.handle_reply(acs("x", acs_fault(8001), false, CwmpVersion::V1_2), &mut Model);
+    s.handle_reply(
+        acs("x", acs_fault(8001), false, CwmpVersion::V1_2),
+        &mut Model,
+    );
     assert!(matches!(
         events(&mut s).as_slice(),
-        [SessionEvent::Ended(Err(Failure::AcsFault(FaultCode(8001), _)))]
+        [SessionEvent::Ended(Err(Failure::AcsFault(
+            FaultCode(8001),
+            _
+        )))]
     ));
     assert!(s.poll_transmit(Duration::ZERO).is_none());
 }
@@ -238,22 +319,37 @@ fn silent_acs_times_out_at_the_configured_limit() {
 #[test]
 fn unknown_rpc_gets_9000_and_malformed_request_gets_9003() {
     let t0 = Duration::ZERO;
-    let mut s = Session::new(SessionConfig::default(), inform(&["6 CONNECTION REQUEST"], 0), vec![]);
+    let mut s = Session::new(
+        SessionConfig::default(),
+        inform(&["6 CONNECTION REQUEST"], 0),
+        vec![],
+    );
     next(&mut s, t0);
-    s.handle_reply(acs("i", inform_response(), false, CwmpVersion::V1_2), &mut Model);
+    s.handle_reply(
+        acs("i", inform_response(), false, CwmpVersion::V1_2),
+        &mut Model,
+    );
     next(&mut s, t0);
     let unknown = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2"><soap:Header><cwmp:ID soap:mustUnderstand="1">u-1</cwmp:ID></soap:Header><soap:Body><cwmp:X_ACME_Frobnicate/></soap:Body></soap:Envelope>"#;
     s.handle_reply(Reply::Body(unknown.to_vec()), &mut Model);
-    let Sent::Msg(env, _) = next(&mut s, t0) else { panic!() };
+    let Sent::Msg(env, _) = next(&mut s, t0) else {
+        panic!()
+    };
     assert_eq!(env.header.id.as_deref(), Some("u-1"));
-    let Body::Fault(f) = env.body else { panic!("fault expected") };
+    let Body::Fault(f) = env.body else {
+        panic!("fault expected")
+    };
     assert_eq!(f.detail.fault_code, FaultCode(9000));
 
     let malformed = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2"><soap:Header><cwmp:ID soap:mustUnderstand="1">m-2</cwmp:ID></soap:Header><soap:Body><cwmp:GetParameterNames><ParameterPath>Device.</ParameterPath><NextLevel>maybe</NextLevel></cwmp:GetParameterNames></soap:Body></soap:Envelope>"#;
     s.handle_reply(Reply::Body(malformed.to_vec()), &mut Model);
-    let Sent::Msg(env, _) = next(&mut s, t0) else { panic!() };
+    let Sent::Msg(env, _) = next(&mut s, t0) else {
+        panic!()
+    };
     assert_eq!(env.header.id.as_deref(), Some("m-2"));
-    let Body::Fault(f) = env.body else { panic!("fault expected") };
+    let Body::Fault(f) = env.body else {
+        panic!("fault expected")
+    };
     assert_eq!(f.detail.fault_code, FaultCode(9003));
 
     s.handle_reply(Reply::Empty, &mut Model);
@@ -265,11 +361,24 @@ fn falls_back_to_the_namespace_the_acs_answers_in() {
     let t0 = Duration::ZERO;
     let mut s = Session::new(SessionConfig::default(), inform(&["1 BOOT"], 0), vec![]);
     next(&mut s, t0);
-    s.handle_reply(acs("i", inform_response(), false, CwmpVersion::V1_0), &mut Model);
+    s.handle_reply(
+        acs("i", inform_response(), false, CwmpVersion::V1_0),
+        &mut Model,
+    );
     assert_eq!(s.version(), CwmpVersion::V1_0);
     next(&mut s, t0);
-    s.handle_reply(acs("g", Body::AcsRequest(AcsRequest::GetRpcMethods), false, CwmpVersion::V1_0), &mut Model);
-    let Sent::Msg(_, v) = next(&mut s, t0) else { panic!() };
+    s.handle_reply(
+        acs(
+            "g",
+            Body::AcsRequest(AcsRequest::GetRpcMethods),
+            false,
+            CwmpVersion::V1_0,
+        ),
+        &mut Model,
+    );
+    let Sent::Msg(_, v) = next(&mut s, t0) else {
+        panic!()
+    };
     assert_eq!(v, CwmpVersion::V1_0);
 }
 
@@ -301,13 +410,27 @@ fn retries_back_off_within_the_exact_windows() {
     };
     let mut waits = Vec::new();
     for attempt in 0..6 {
-        let mut s = Session::new(SessionConfig::default(), inform(&["1 BOOT"], retry_count), vec![]);
-        let Sent::Msg(env, _) = next(&mut s, now) else { panic!() };
-        let Body::CpeRequest(CpeRequest::Inform(i)) = env.body else { panic!() };
-        assert_eq!(i.retry_count, retry_count, "RetryCount of attempt {attempt}");
+        let mut s = Session::new(
+            SessionConfig::default(),
+            inform(&["1 BOOT"], retry_count),
+            vec![],
+        );
+        let Sent::Msg(env, _) = next(&mut s, now) else {
+            panic!()
+        };
+        let Body::CpeRequest(CpeRequest::Inform(i)) = env.body else {
+            panic!()
+        };
+        assert_eq!(
+            i.retry_count, retry_count,
+            "RetryCount of attempt {attempt}"
+        );
         if attempt < 4 {
             s.handle_failure("connection refused");
-            assert!(matches!(events(&mut s).as_slice(), [SessionEvent::Ended(Err(Failure::Transport(_)))]));
+            assert!(matches!(
+                events(&mut s).as_slice(),
+                [SessionEvent::Ended(Err(Failure::Transport(_)))]
+            ));
             retry_count += 1;
             let wait = policy.wait(retry_count, rng());
             let (lo, hi) = policy.window(retry_count);
@@ -315,7 +438,10 @@ fn retries_back_off_within_the_exact_windows() {
             waits.push((lo.as_secs(), hi.as_secs()));
             now += wait;
         } else {
-            s.handle_reply(acs("i", inform_response(), false, CwmpVersion::V1_2), &mut Model);
+            s.handle_reply(
+                acs("i", inform_response(), false, CwmpVersion::V1_2),
+                &mut Model,
+            );
             next(&mut s, now);
             s.handle_reply(Reply::Empty, &mut Model);
             assert_eq!(events(&mut s).last(), Some(&SessionEvent::Ended(Ok(()))));

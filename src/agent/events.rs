@@ -51,7 +51,8 @@ impl EventQueue {
     pub fn raise(&mut self, code: &str, command_key: &str) {
         let ev = EventStruct::new(code, command_key);
         if ev.event_code.0 == EventCode::BOOTSTRAP {
-            self.pending.retain(|e| !e.event_code.discarded_by_bootstrap());
+            self.pending
+                .retain(|e| !e.event_code.discarded_by_bootstrap());
         }
         let duplicate = self.pending.iter().any(|e| {
             e.event_code == ev.event_code
@@ -92,7 +93,8 @@ impl EventQueue {
 
     /// A session failed: drop what must not be retried (§3.7.1.5).
     pub fn session_failed(&mut self) {
-        self.pending.retain(|e| e.event_code.kept_after_failed_session());
+        self.pending
+            .retain(|e| e.event_code.kept_after_failed_session());
     }
 
     /// The agent (re)started: drop what does not survive a reboot.
@@ -137,7 +139,11 @@ mod tests {
         q.inform_acknowledged(&delivered);
         assert_eq!(
             codes(&q),
-            ["7 TRANSFER COMPLETE|", "M Download|fw-1", "6 CONNECTION REQUEST|"]
+            [
+                "7 TRANSFER COMPLETE|",
+                "M Download|fw-1",
+                "6 CONNECTION REQUEST|"
+            ]
         );
         q.request_acknowledged(Completion::TransferCompleteResponse, "fw-1");
         assert_eq!(codes(&q), ["6 CONNECTION REQUEST|"]);
@@ -158,7 +164,12 @@ mod tests {
     #[test]
     fn failed_session_and_reboot_discard_by_the_rules() {
         let mut q = EventQueue::default();
-        for c in ["1 BOOT", "4 VALUE CHANGE", "6 CONNECTION REQUEST", "M Reboot"] {
+        for c in [
+            "1 BOOT",
+            "4 VALUE CHANGE",
+            "6 CONNECTION REQUEST",
+            "M Reboot",
+        ] {
             q.raise(c, "");
         }
         q.session_failed();

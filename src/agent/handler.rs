@@ -7,8 +7,7 @@
 
 use crate::cwmp::rpc::control::GetRpcMethodsResponse;
 use crate::cwmp::rpc::parameters::{
-    ApplyStatus, GetParameterNamesResponse, GetParameterValuesResponse,
-    SetParameterValuesResponse,
+    ApplyStatus, GetParameterNamesResponse, GetParameterValuesResponse, SetParameterValuesResponse,
 };
 use crate::cwmp::session::RpcHandler;
 use crate::cwmp::{AcsRequest, CpeResponse, Fault, FaultCode};
@@ -57,9 +56,11 @@ impl RpcHandler for Handler<'_> {
             })),
             AcsRequest::GetParameterValues(g) => {
                 let list = self.model.get_values(&g.parameter_names)?;
-                Ok(CpeResponse::GetParameterValues(GetParameterValuesResponse {
-                    parameter_list: list,
-                }))
+                Ok(CpeResponse::GetParameterValues(
+                    GetParameterValuesResponse {
+                        parameter_list: list,
+                    },
+                ))
             }
             AcsRequest::GetParameterNames(g) => {
                 let list = self.model.get_names(&g.parameter_path, g.next_level)?;
@@ -72,9 +73,11 @@ impl RpcHandler for Handler<'_> {
                 self.after.config_changed = true;
                 // The agent re-reads its configuration right away, so the
                 // change is in effect when the response leaves: Status 0.
-                Ok(CpeResponse::SetParameterValues(SetParameterValuesResponse {
-                    status: ApplyStatus::Applied,
-                }))
+                Ok(CpeResponse::SetParameterValues(
+                    SetParameterValuesResponse {
+                        status: ApplyStatus::Applied,
+                    },
+                ))
             }
             AcsRequest::Reboot(r) => {
                 self.after.reboot = Some(r.command_key.clone());
@@ -92,7 +95,9 @@ impl RpcHandler for Handler<'_> {
                         "DelaySeconds must be greater than 0",
                     ));
                 }
-                self.after.scheduled.push((s.delay_seconds, s.command_key.clone()));
+                self.after
+                    .scheduled
+                    .push((s.delay_seconds, s.command_key.clone()));
                 Ok(CpeResponse::ScheduleInform)
             }
             // Not implemented yet: say so (9000) rather than pretend.

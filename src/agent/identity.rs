@@ -47,11 +47,13 @@ fn read_trimmed(root: &Root, path: &str) -> Option<String> {
 
 /// The MAC address of the first of these devices that has one.
 fn first_mac(root: &Root) -> Option<String> {
-    ["eth0", "br-lan", "lan1", "wan", "eth1"].iter().find_map(|dev| {
-        let mac = read_trimmed(root, &format!("/sys/class/net/{dev}/address"))?;
-        let hex: String = mac.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-        (hex.len() == 12 && hex != "000000000000").then(|| hex.to_ascii_uppercase())
-    })
+    ["eth0", "br-lan", "lan1", "wan", "eth1"]
+        .iter()
+        .find_map(|dev| {
+            let mac = read_trimmed(root, &format!("/sys/class/net/{dev}/address"))?;
+            let hex: String = mac.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+            (hex.len() == 12 && hex != "000000000000").then(|| hex.to_ascii_uppercase())
+        })
 }
 
 fn valid_oui(s: &str) -> Option<String> {
@@ -113,7 +115,11 @@ mod tests {
         .unwrap();
         fs::write(root.join("/tmp/sysinfo/board_name"), "glinet,gl-mt3000\n").unwrap();
         fs::write(root.join("/tmp/sysinfo/model"), "GL.iNet GL-MT3000\n").unwrap();
-        fs::write(root.join("/sys/class/net/eth0/address"), "94:83:c4:12:34:56\n").unwrap();
+        fs::write(
+            root.join("/sys/class/net/eth0/address"),
+            "94:83:c4:12:34:56\n",
+        )
+        .unwrap();
         let id = Identity::load(&root, &Overrides::default());
         assert_eq!(id.manufacturer, "OpenWrt");
         assert_eq!(id.oui, "9483C4");
@@ -127,7 +133,10 @@ mod tests {
             ..Overrides::default()
         };
         let id = Identity::load(&root, &o);
-        assert_eq!((id.oui.as_str(), id.serial_number.as_str()), ("00D09E", "SN-1"));
+        assert_eq!(
+            (id.oui.as_str(), id.serial_number.as_str()),
+            ("00D09E", "SN-1")
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 

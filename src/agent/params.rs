@@ -24,7 +24,11 @@ pub trait ParamModel {
 /// commit, or nothing.
 pub trait ConfigStore {
     fn get(&self, section: &str, option: &str) -> Option<String>;
-    fn apply(&mut self, changes: &[(String, String, String)], parameter_key: &str) -> Result<(), String>;
+    fn apply(
+        &mut self,
+        changes: &[(String, String, String)],
+        parameter_key: &str,
+    ) -> Result<(), String>;
 }
 
 /// Live values that do not come from the configuration.
@@ -55,7 +59,7 @@ enum Source {
     },
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Def {
     name: &'static str,
     ty: ValueType,
@@ -85,27 +89,132 @@ use ValueType::{Boolean, DateTime as Dt, String as Str, UnsignedInt};
 
 /// The table. Types and access follow TR-181 2.19 (tr181-params.tsv).
 const DEFS: &[Def] = &[
-    Def { name: "Device.RootDataModelVersion", ty: Str, writable: false, source: Source::Live(|_| "2.19".into()) },
-    Def { name: "Device.DeviceInfo.Manufacturer", ty: Str, writable: false, source: Source::Live(|l| l.manufacturer.clone()) },
-    Def { name: "Device.DeviceInfo.ManufacturerOUI", ty: Str, writable: false, source: Source::Live(|l| l.oui.clone()) },
-    Def { name: "Device.DeviceInfo.ProductClass", ty: Str, writable: false, source: Source::Live(|l| l.product_class.clone()) },
-    Def { name: "Device.DeviceInfo.SerialNumber", ty: Str, writable: false, source: Source::Live(|l| l.serial_number.clone()) },
-    Def { name: "Device.DeviceInfo.HardwareVersion", ty: Str, writable: false, source: Source::Live(|l| l.hardware_version.clone()) },
-    Def { name: "Device.DeviceInfo.SoftwareVersion", ty: Str, writable: false, source: Source::Live(|l| l.software_version.clone()) },
-    Def { name: "Device.DeviceInfo.ProvisioningCode", ty: Str, writable: true, source: uci("cpe", "provisioning_code", "") },
-    Def { name: "Device.DeviceInfo.UpTime", ty: UnsignedInt, writable: false, source: Source::Live(|l| l.uptime_secs.to_string()) },
-    Def { name: "Device.ManagementServer.URL", ty: Str, writable: true, source: uci("acs", "url", "") },
-    Def { name: "Device.ManagementServer.Username", ty: Str, writable: true, source: uci("acs", "username", "") },
-    Def { name: "Device.ManagementServer.Password", ty: Str, writable: true, source: secret("acs", "password") },
-    Def { name: "Device.ManagementServer.PeriodicInformEnable", ty: Boolean, writable: true, source: uci("cpe", "periodic_inform", "1") },
-    Def { name: "Device.ManagementServer.PeriodicInformInterval", ty: UnsignedInt, writable: true, source: uci("cpe", "periodic_interval", "600") },
-    Def { name: "Device.ManagementServer.PeriodicInformTime", ty: Dt, writable: true, source: uci("cpe", "periodic_time", "0001-01-01T00:00:00Z") },
-    Def { name: "Device.ManagementServer.ParameterKey", ty: Str, writable: false, source: Source::Live(|l| l.parameter_key.clone()) },
-    Def { name: "Device.ManagementServer.ConnectionRequestURL", ty: Str, writable: false, source: Source::Live(|l| l.connection_request_url.clone()) },
-    Def { name: "Device.ManagementServer.ConnectionRequestUsername", ty: Str, writable: true, source: uci("cpe", "username", "") },
-    Def { name: "Device.ManagementServer.ConnectionRequestPassword", ty: Str, writable: true, source: secret("cpe", "password") },
-    Def { name: "Device.ManagementServer.CWMPRetryMinimumWaitInterval", ty: UnsignedInt, writable: true, source: uci("cpe", "retry_min_wait", "5") },
-    Def { name: "Device.ManagementServer.CWMPRetryIntervalMultiplier", ty: UnsignedInt, writable: true, source: uci("cpe", "retry_multiplier", "2000") },
+    Def {
+        name: "Device.RootDataModelVersion",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|_| "2.19".into()),
+    },
+    Def {
+        name: "Device.DeviceInfo.Manufacturer",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|l| l.manufacturer.clone()),
+    },
+    Def {
+        name: "Device.DeviceInfo.ManufacturerOUI",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|l| l.oui.clone()),
+    },
+    Def {
+        name: "Device.DeviceInfo.ProductClass",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|l| l.product_class.clone()),
+    },
+    Def {
+        name: "Device.DeviceInfo.SerialNumber",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|l| l.serial_number.clone()),
+    },
+    Def {
+        name: "Device.DeviceInfo.HardwareVersion",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|l| l.hardware_version.clone()),
+    },
+    Def {
+        name: "Device.DeviceInfo.SoftwareVersion",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|l| l.software_version.clone()),
+    },
+    Def {
+        name: "Device.DeviceInfo.ProvisioningCode",
+        ty: Str,
+        writable: true,
+        source: uci("cpe", "provisioning_code", ""),
+    },
+    Def {
+        name: "Device.DeviceInfo.UpTime",
+        ty: UnsignedInt,
+        writable: false,
+        source: Source::Live(|l| l.uptime_secs.to_string()),
+    },
+    Def {
+        name: "Device.ManagementServer.URL",
+        ty: Str,
+        writable: true,
+        source: uci("acs", "url", ""),
+    },
+    Def {
+        name: "Device.ManagementServer.Username",
+        ty: Str,
+        writable: true,
+        source: uci("acs", "username", ""),
+    },
+    Def {
+        name: "Device.ManagementServer.Password",
+        ty: Str,
+        writable: true,
+        source: secret("acs", "password"),
+    },
+    Def {
+        name: "Device.ManagementServer.PeriodicInformEnable",
+        ty: Boolean,
+        writable: true,
+        source: uci("cpe", "periodic_inform", "1"),
+    },
+    Def {
+        name: "Device.ManagementServer.PeriodicInformInterval",
+        ty: UnsignedInt,
+        writable: true,
+        source: uci("cpe", "periodic_interval", "600"),
+    },
+    Def {
+        name: "Device.ManagementServer.PeriodicInformTime",
+        ty: Dt,
+        writable: true,
+        source: uci("cpe", "periodic_time", "0001-01-01T00:00:00Z"),
+    },
+    Def {
+        name: "Device.ManagementServer.ParameterKey",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|l| l.parameter_key.clone()),
+    },
+    Def {
+        name: "Device.ManagementServer.ConnectionRequestURL",
+        ty: Str,
+        writable: false,
+        source: Source::Live(|l| l.connection_request_url.clone()),
+    },
+    Def {
+        name: "Device.ManagementServer.ConnectionRequestUsername",
+        ty: Str,
+        writable: true,
+        source: uci("cpe", "username", ""),
+    },
+    Def {
+        name: "Device.ManagementServer.ConnectionRequestPassword",
+        ty: Str,
+        writable: true,
+        source: secret("cpe", "password"),
+    },
+    Def {
+        name: "Device.ManagementServer.CWMPRetryMinimumWaitInterval",
+        ty: UnsignedInt,
+        writable: true,
+        source: uci("cpe", "retry_min_wait", "5"),
+    },
+    Def {
+        name: "Device.ManagementServer.CWMPRetryIntervalMultiplier",
+        ty: UnsignedInt,
+        writable: true,
+        source: uci("cpe", "retry_multiplier", "2000"),
+    },
 ];
 
 /// The Inform's forced parameters (TR-181 `forcedInform`) that this table
@@ -211,7 +320,11 @@ impl ParamModel for TableModel<'_> {
         let mut out = Vec::new();
         for name in names {
             for def in Self::matching(name)? {
-                out.push(ParameterValue::new(def.name, self.value(def), def.ty.clone()));
+                out.push(ParameterValue::new(
+                    def.name,
+                    self.value(def),
+                    def.ty.clone(),
+                ));
             }
         }
         Ok(out)
@@ -226,7 +339,10 @@ impl ParamModel for TableModel<'_> {
             }
             return Ok(def
                 .into_iter()
-                .map(|d| ParameterInfo { name: d.name.into(), writable: d.writable })
+                .map(|d| ParameterInfo {
+                    name: d.name.into(),
+                    writable: d.writable,
+                })
                 .collect());
         }
         let base = if path.is_empty() { "Device." } else { path };
@@ -280,7 +396,10 @@ impl ParamModel for TableModel<'_> {
                 fault_string: text,
             };
             let Some(def) = DEFS.iter().find(|d| d.name == pv.name) else {
-                faults.push(fault(FaultCode::INVALID_PARAMETER_NAME, "no such parameter".into()));
+                faults.push(fault(
+                    FaultCode::INVALID_PARAMETER_NAME,
+                    "no such parameter".into(),
+                ));
                 continue;
             };
             if !def.writable {
@@ -298,7 +417,10 @@ impl ParamModel for TableModel<'_> {
             }
             match check(def, &pv.value) {
                 Ok(v) => {
-                    if let Source::Uci { section, option, .. } = def.source {
+                    if let Source::Uci {
+                        section, option, ..
+                    } = def.source
+                    {
                         changes.push((section.to_string(), option.to_string(), v));
                     }
                 }

@@ -8,6 +8,7 @@ mod encode;
 pub mod event;
 pub mod fault;
 pub mod rpc;
+pub mod session;
 pub mod soap;
 pub mod xml;
 pub mod xsd;

@@ -96,7 +96,8 @@ impl AcsScript {
                     return Ok(Some(self.envelope(id, fault)));
                 }
                 self.log("ACS → CPE  InformResponse".into());
-                let body = Body::AcsResponse(AcsResponse::Inform(InformResponse { max_envelopes: 1 }));
+                let body =
+                    Body::AcsResponse(AcsResponse::Inform(InformResponse { max_envelopes: 1 }));
                 Ok(Some(self.envelope(id, body)))
             }
             Body::CpeRequest(request) => {
@@ -106,26 +107,34 @@ impl AcsScript {
                     CpeRequest::AutonomousTransferComplete(_) => {
                         AcsResponse::AutonomousTransferComplete
                     }
-                    CpeRequest::GetRpcMethods => AcsResponse::GetRpcMethods(GetRpcMethodsResponse {
-                        method_list: vec![
-                            "Inform".into(),
-                            "GetRPCMethods".into(),
-                            "TransferComplete".into(),
-                        ],
-                    }),
+                    CpeRequest::GetRpcMethods => {
+                        AcsResponse::GetRpcMethods(GetRpcMethodsResponse {
+                            method_list: vec![
+                                "Inform".into(),
+                                "GetRPCMethods".into(),
+                                "TransferComplete".into(),
+                            ],
+                        })
+                    }
                     CpeRequest::RequestDownload(_) => AcsResponse::RequestDownload,
                     CpeRequest::DuStateChangeComplete(_) => AcsResponse::DuStateChangeComplete,
                     CpeRequest::AutonomousDuStateChangeComplete(_) => {
                         AcsResponse::AutonomousDuStateChangeComplete
                     }
-                    other => return Err(format!("unexpected {} from the CPE", other.method_name())),
+                    other => {
+                        return Err(format!("unexpected {} from the CPE", other.method_name()))
+                    }
                 };
                 self.log(format!("ACS → CPE  {}", response.method_name()));
                 self.cpe_requests.push(request);
                 Ok(Some(self.envelope(id, Body::AcsResponse(response))))
             }
             Body::CpeResponse(resp) => {
-                self.log(format!("CPE → ACS  {}{}", resp.method_name(), summary(&resp)));
+                self.log(format!(
+                    "CPE → ACS  {}{}",
+                    resp.method_name(),
+                    summary(&resp)
+                ));
                 let request = self
                     .in_flight
                     .take()
@@ -141,7 +150,10 @@ impl AcsScript {
                     f.detail
                         .set_parameter_values_faults
                         .iter()
-                        .map(|p| format!("\n             {}: {} {}", p.parameter_name, p.fault_code, p.fault_string))
+                        .map(|p| format!(
+                            "\n             {}: {} {}",
+                            p.parameter_name, p.fault_code, p.fault_string
+                        ))
                         .collect::<String>()
                 ));
                 let request = self
@@ -158,9 +170,16 @@ impl AcsScript {
     fn next_request(&mut self) -> Option<Vec<u8>> {
         match self.queue.pop_front() {
             Some(request) => {
-                self.log(format!("ACS → CPE  {}{}", request.method_name(), request_summary(&request)));
+                self.log(format!(
+                    "ACS → CPE  {}{}",
+                    request.method_name(),
+                    request_summary(&request)
+                ));
                 self.next_id += 1;
-                let id = Some(format!("acs-{:x}", 0x1a1f_ee8a_7b80_000u64 + self.next_id));
+                let id = Some(format!(
+                    "acs-{:x}",
+                    0x01a1_fee8_a7b8_0000_u64 + self.next_id
+                ));
                 self.in_flight = Some(request.clone());
                 Some(self.envelope(id, Body::AcsRequest(request)))
             }

@@ -263,7 +263,8 @@ impl Session {
                 match self.requests.front() {
                     Some((i, req)) if *i == index && answers(&resp, req) => {
                         self.requests.pop_front();
-                        self.events.push_back(SessionEvent::RequestAcknowledged(index));
+                        self.events
+                            .push_back(SessionEvent::RequestAcknowledged(index));
                         self.state = State::Idle;
                     }
                     _ => self.fail(Failure::Protocol(format!(
@@ -283,9 +284,9 @@ impl Session {
             (State::AwaitAcs, Body::AcsRequest(request)) => {
                 let body = match request {
                     // A.5.2: 9000 for a method the CPE does not implement.
-                    AcsRequest::Unsupported { .. } => Body::Fault(SoapFault::new(Fault::new(
-                        FaultCode::METHOD_NOT_SUPPORTED,
-                    ))),
+                    AcsRequest::Unsupported { .. } => {
+                        Body::Fault(SoapFault::new(Fault::new(FaultCode::METHOD_NOT_SUPPORTED)))
+                    }
                     ref request => match handler.handle(request) {
                         Ok(resp) => Body::CpeResponse(resp),
                         Err(fault) => Body::Fault(SoapFault::new(fault)),
@@ -314,9 +315,9 @@ impl Session {
             State::AwaitInformResponse => {
                 self.fail(Failure::Protocol("empty reply to Inform".into()))
             }
-            State::AwaitRequestResponse(_) => self.fail(Failure::Protocol(
-                "empty reply to a CPE request".into(),
-            )),
+            State::AwaitRequestResponse(_) => {
+                self.fail(Failure::Protocol("empty reply to a CPE request".into()))
+            }
             _ => {}
         }
     }

@@ -107,7 +107,10 @@ mod tests {
             let (lo, hi) = p.window(n);
             for r in [0u64, 1, 999, 123_456_789, u64::MAX] {
                 let w = p.wait(n, r);
-                assert!(w >= lo && w <= hi, "retry {n} random {r}: {w:?} not in {lo:?}..{hi:?}");
+                assert!(
+                    w >= lo && w <= hi,
+                    "retry {n} random {r}: {w:?} not in {lo:?}..{hi:?}"
+                );
             }
             assert_eq!(p.wait(n, 0), lo);
         }
@@ -130,6 +133,9 @@ mod tests {
             min_wait_secs: 0,
             multiplier: 0,
         };
-        assert_eq!(p.window(1), (Duration::from_secs(1), Duration::from_secs(1)));
+        assert_eq!(
+            p.window(1),
+            (Duration::from_secs(1), Duration::from_secs(1))
+        );
     }
 }
