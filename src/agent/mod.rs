@@ -6,5 +6,6 @@ pub mod events;
 pub mod handler;
 pub mod identity;
 pub mod params;
+pub mod runtime;
 pub mod schedule;
 pub mod settings;

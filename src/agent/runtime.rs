@@ -1,0 +1,611 @@
+//! The agent's main loop: when to open a session, what goes into it, and
+//! what to remember afterwards (DESIGN.md "Runtime shape", "Persistence").
+//!
+//! One tokio current-thread runtime; the Connection Request server runs as
+//! its own task and reaches this loop through a channel, so a request that
+//! arrives mid-session is answered at once and folded into "one more
+//! session after this one".
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::cwmp::rpc::inform::{DeviceId, Inform};
+use crate::cwmp::session::{Failure, Reply, Session, SessionConfig, SessionEvent};
+use crate::cwmp::xsd::DateTime;
+use crate::cwmp::EventCode;
+use crate::paths::Root;
+use crate::store::{State, Store};
+use crate::transport::acs_client::{AcsClientConfig, AcsSession};
+use crate::transport::conn_request::{ConnRequestConfig, ConnRequestServer, ConnectionRequest};
+use crate::transport::tls;
+
+use super::driver::{drive, AcsLink};
+use super::events::EventQueue;
+use super::handler::{AfterSession, Handler};
+use super::identity::Identity;
+use super::params::{ConfigStore, Live, ParamModel, TableModel, FORCED_INFORM};
+use super::schedule::next_periodic_inform;
+use super::settings::{AcsTarget, Settings};
+
+/// What the loop reports to whoever runs it (logs, `cwmpd show status`,
+/// the README demo).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    SessionStarted { url: String, events: Vec<String> },
+    SessionEnded { ok: bool, detail: String },
+}
+
+/// Loads the configuration afresh (UCI `cwmp` → `Settings`); `Err` lists
+/// the bad options, and the agent keeps its last good settings.
+pub type SettingsLoader = Box<dyn FnMut() -> Result<Settings, Vec<String>>>;
+
+pub struct Agent {
+    root: Root,
+    settings: Settings,
+    loader: SettingsLoader,
+    config: Box<dyn ConfigStore>,
+    identity: Identity,
+    store: Store,
+    state: State,
+    events: EventQueue,
+    started: Instant,
+    session_wanted: bool,
+    /// When to retry after a failed session.
+    retry_at: Option<Instant>,
+    /// Unix time of the next periodic Inform; `last_periodic` anchors it.
+    next_periodic: Option<i64>,
+    last_periodic: i64,
+    /// ScheduleInform RPCs: (due, CommandKey).
+    scheduled: Vec<(Instant, String)>,
+    schedule_time_done: bool,
+    cr_rx: mpsc::Receiver<ConnectionRequest>,
+    cr_tx: mpsc::Sender<ConnectionRequest>,
+    cr_task: Option<tokio::task::JoinHandle<()>>,
+    cr_key: [u8; 32],
+    reports: Option<mpsc::UnboundedSender<Report>>,
+    sessions: usize,
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    use ring::rand::SecureRandom;
+    let mut out = [0u8; N];
+    // The system RNG does not fail on Linux; if it ever did, a fixed key
+    // would only weaken nonce unpredictability, not correctness.
+    let _ = ring::rand::SystemRandom::new().fill(&mut out);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The HTTP client as the session driver sees it.
+struct Link(AcsSession);
+
+impl AcsLink for Link {
+    async fn post(&mut self, body: Option<Vec<u8>>) -> Result<Reply, String> {
+        let body = body.map(Bytes::from).unwrap_or_default();
+        match self.0.post(body, "").await {
+            Ok(r) if r.status == 204 || r.body.iter().all(|b| b.is_ascii_whitespace()) => {
+                Ok(Reply::Empty)
+            }
+            Ok(r) => Ok(Reply::Body(r.body.to_vec())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+impl Agent {
+    /// Loads persisted state and raises the start-up events: `1 BOOT`
+    /// always, `0 BOOTSTRAP` when no session ever succeeded against the
+    /// current ACS URL (first start, factory reset, new URL).
+    pub fn new(
+        root: Root,
+        mut loader: SettingsLoader,
+        config: Box<dyn ConfigStore>,
+        identity: Identity,
+    ) -> Result<Agent, String> {
+        let settings = loader().map_err(|errors| errors.join("; "))?;
+        let (store, state) = Store::open(root.state_file()).map_err(|e| e.to_string())?;
+        let mut events = EventQueue::from_stored(&state.pending_events);
+        events.rebooted();
+        events.raise(EventCode::BOOT, "");
+        let (cr_tx, cr_rx) = mpsc::channel(1);
+        let mut agent = Agent {
+            root,
+            settings,
+            loader,
+            config,
+            identity,
+            store,
+            state,
+            events,
+            started: Instant::now(),
+            session_wanted: true,
+            retry_at: None,
+            next_periodic: None,
+            last_periodic: unix_now(),
+            scheduled: Vec::new(),
+            schedule_time_done: false,
+            cr_rx,
+            cr_tx,
+            cr_task: None,
+            cr_key: random_bytes(),
+            reports: None,
+            sessions: 0,
+        };
+        agent.check_bootstrap();
+        if agent.state.cr_path.is_none() {
+            agent.state.cr_path = Some(hex(&random_bytes::<12>()));
+        }
+        agent.persist();
+        Ok(agent)
+    }
+
+    /// Sends a `Report` for every session start and end to `tx`.
+    pub fn reports(&mut self, tx: mpsc::UnboundedSender<Report>) {
+        self.reports = Some(tx);
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    fn report(&self, r: Report) {
+        if let Some(tx) = &self.reports {
+            let _ = tx.send(r);
+        }
+    }
+
+    fn dhcp_url(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.root.dhcp_file()).ok()?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("url=").map(|u| u.trim().to_string()))
+    }
+
+    fn target(&self) -> Option<AcsTarget> {
+        self.settings.acs_target(self.dhcp_url().as_deref())
+    }
+
+    /// TR-069 §3.7.1.5 / Table 7: BOOTSTRAP on first contact and whenever
+    /// the ACS URL differs from the one last bootstrapped against.
+    fn check_bootstrap(&mut self) {
+        if let Some(t) = self.target() {
+            if self.state.bootstrapped_url.as_deref() != Some(t.url.as_str()) {
+                self.events.raise(EventCode::BOOTSTRAP, "");
+                self.session_wanted = true;
+            }
+        }
+    }
+
+    fn persist(&mut self) {
+        self.state.pending_events = self.events.to_stored();
+        if let Err(e) = self.store.save(&self.state) {
+            log::error!("cannot write {}: {e}", self.store.path().display());
+        }
+    }
+
+    fn cr_path(&self) -> String {
+        let p = self
+            .settings
+            .cr_path
+            .clone()
+            .or_else(|| self.state.cr_path.clone())
+            .unwrap_or_default();
+        format!("/{}", p.trim_start_matches('/'))
+    }
+
+    /// (Re)starts the Connection Request server with the current settings.
+    pub fn start_cr_server(&mut self) -> std::io::Result<u16> {
+        if let Some(task) = self.cr_task.take() {
+            task.abort();
+        }
+        let config = ConnRequestConfig {
+            listen: None,
+            port: self.settings.cr_port,
+            path: self.cr_path(),
+            username: self.settings.cr_username.clone(),
+            password: self.settings.cr_password.clone(),
+            realm: "cwmpd".into(),
+        };
+        let server = ConnRequestServer::bind(&config, &self.cr_key)?;
+        let port = server.local_addr()?.port();
+        self.cr_task = Some(tokio::spawn(server.serve(self.cr_tx.clone())));
+        log::info!("connection requests on port {port}, path {}", config.path);
+        Ok(port)
+    }
+
+    /// The ConnectionRequestURL: `cwmp.cpe.url` if set, else
+    /// `http://<our address towards the ACS>:<port>/<path>` — the vendor
+    /// default "selected based on the ACS URL".
+    async fn connection_request_url(&self, acs_url: &str, port: u16) -> String {
+        if let Some(url) = self.settings.cr_url.clone().filter(|u| !u.is_empty()) {
+            return url;
+        }
+        let host = source_address(acs_url)
+            .await
+            .unwrap_or_else(|| "0.0.0.0".into());
+        format!("http://{host}:{port}{}", self.cr_path())
+    }
+
+    /// Runs until `stop` says so (after each session) or a shutdown signal.
+    pub async fn run(&mut self, mut stop: impl FnMut(&Agent) -> bool) {
+        let cr_port = match self.start_cr_server() {
+            Ok(p) => p,
+            Err(e) => {
+                log::error!(
+                    "connection request server: cannot bind port {}: {e}",
+                    self.settings.cr_port
+                );
+                self.settings.cr_port
+            }
+        };
+        let mut hup = signal(tokio::signal::unix::SignalKind::hangup());
+        let mut term = signal(tokio::signal::unix::SignalKind::terminate());
+        loop {
+            if self.session_wanted {
+                self.session_wanted = false;
+                self.session(cr_port).await;
+                if stop(self) {
+                    return;
+                }
+                continue;
+            }
+            let wake = self.next_wake();
+            tokio::select! {
+                Some(_) = self.cr_rx.recv() => {
+                    log::info!("connection request accepted");
+                    self.events.raise(EventCode::CONNECTION_REQUEST, "");
+                    self.persist();
+                    self.session_wanted = true;
+                }
+                _ = tokio::time::sleep_until(wake.into()) => self.on_timer(),
+                _ = recv(&mut hup) => self.reload(),
+                _ = recv(&mut term) => {
+                    log::info!("terminating");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn next_wake(&mut self) -> Instant {
+        let now = Instant::now();
+        let mut wake = now + Duration::from_secs(3600);
+        let mut consider = |t: Instant| {
+            if t < wake {
+                wake = t;
+            }
+        };
+        if let Some(t) = self.retry_at {
+            consider(t);
+        }
+        for (t, _) in &self.scheduled {
+            consider(*t);
+        }
+        let now_unix = unix_now();
+        let in_secs =
+            |unix: i64| now + Duration::from_secs(unix.saturating_sub(now_unix).max(0) as u64);
+        if self.settings.periodic_enable {
+            let next = *self.next_periodic.get_or_insert_with(|| {
+                next_periodic_inform(
+                    now_unix,
+                    self.last_periodic,
+                    self.settings.periodic_interval,
+                    self.settings.periodic_time,
+                )
+            });
+            consider(in_secs(next));
+        }
+        if let Some(t) = self
+            .settings
+            .schedule_time
+            .filter(|_| !self.schedule_time_done)
+        {
+            consider(in_secs(t));
+        }
+        wake
+    }
+
+    fn on_timer(&mut self) {
+        let now = Instant::now();
+        let now_unix = unix_now();
+        if self.retry_at.is_some_and(|t| t <= now) {
+            self.retry_at = None;
+            self.session_wanted = true;
+        }
+        let (due, later): (Vec<_>, Vec<_>) = self.scheduled.drain(..).partition(|(t, _)| *t <= now);
+        self.scheduled = later;
+        for (_, key) in due {
+            // TR-069 §A.3.2.10: ScheduleInform → 3 SCHEDULED + M ScheduleInform.
+            self.events.raise(EventCode::SCHEDULED, "");
+            self.events.raise(EventCode::M_SCHEDULE_INFORM, &key);
+            self.session_wanted = true;
+        }
+        if let Some(next) = self.next_periodic.filter(|n| *n <= now_unix) {
+            self.last_periodic = next;
+            self.next_periodic = None;
+            if self.settings.periodic_enable {
+                self.events.raise(EventCode::PERIODIC, "");
+                self.session_wanted = true;
+            }
+        }
+        if let Some(t) = self
+            .settings
+            .schedule_time
+            .filter(|t| *t <= now_unix && !self.schedule_time_done)
+        {
+            // The vendor's one-shot "schedule a connection initiation":
+            // reported as 3 SCHEDULED (it is a scheduled Inform, though not
+            // from the ScheduleInform RPC, so without M ScheduleInform).
+            log::info!("scheduled connection time {t} reached");
+            self.schedule_time_done = true;
+            self.events.raise(EventCode::SCHEDULED, "");
+            self.session_wanted = true;
+        }
+        self.persist();
+    }
+
+    /// SIGHUP or a configuration change: adopt the new settings if valid.
+    pub fn reload(&mut self) {
+        match (self.loader)() {
+            Ok(new) => {
+                let cr_changed = new.cr_port != self.settings.cr_port
+                    || new.cr_username != self.settings.cr_username
+                    || new.cr_password != self.settings.cr_password
+                    || new.cr_path != self.settings.cr_path;
+                self.settings = new;
+                self.next_periodic = None;
+                self.schedule_time_done = false;
+                self.check_bootstrap();
+                self.persist();
+                if cr_changed && self.cr_task.is_some() {
+                    if let Err(e) = self.start_cr_server() {
+                        log::error!("connection request server: {e}");
+                    }
+                }
+                log::info!("configuration reloaded");
+            }
+            Err(errors) => {
+                for e in errors {
+                    log::error!("configuration: {e}");
+                }
+                log::error!("keeping the previous configuration");
+            }
+        }
+    }
+
+    fn live(&self, cr_url: String) -> Live {
+        Live {
+            manufacturer: self.identity.manufacturer.clone(),
+            oui: self.identity.oui.clone(),
+            product_class: self.identity.product_class.clone(),
+            serial_number: self.identity.serial_number.clone(),
+            hardware_version: self.identity.hardware_version.clone(),
+            software_version: self.identity.software_version.clone(),
+            uptime_secs: uptime(&self.root).unwrap_or_else(|| self.started.elapsed().as_secs()),
+            parameter_key: self.state.parameter_key.clone(),
+            connection_request_url: cr_url,
+        }
+    }
+
+    /// One session, start to end, with its bookkeeping.
+    async fn session(&mut self, cr_port: u16) {
+        let Some(target) = self.target() else {
+            log::warn!("no ACS URL (cwmp.acs.url, DHCP or cwmp.acs.default_url): not connecting");
+            return;
+        };
+        self.sessions += 1;
+        if self.settings.tls.is_insecure() && target.url.starts_with("https") {
+            log::warn!("cwmp.acs.verify is 0: the ACS certificate is NOT checked");
+        }
+        let cr_url = self.connection_request_url(&target.url, cr_port).await;
+        let live = self.live(cr_url);
+        let delivered = self.events.pending().to_vec();
+        let event_names = delivered.iter().map(|e| e.event_code.to_string()).collect();
+        self.report(Report::SessionStarted {
+            url: target.url.clone(),
+            events: event_names,
+        });
+        log::info!("session to {} ({})", target.url, target.origin.as_str());
+        let link = self.open_link(&target);
+        let device_id = DeviceId {
+            manufacturer: self.identity.manufacturer.clone(),
+            oui: self.identity.oui.clone(),
+            product_class: self.identity.product_class.clone(),
+            serial_number: self.identity.serial_number.clone(),
+        };
+        let session_config = SessionConfig {
+            response_timeout: self.settings.response_timeout,
+            ..SessionConfig::default()
+        };
+        let retry_count = self.state.retry_count;
+
+        let mut model = TableModel {
+            live,
+            config: self.config.as_mut(),
+        };
+        let names: Vec<String> = FORCED_INFORM.iter().map(|s| s.to_string()).collect();
+        let parameter_list = model.get_values(&names).unwrap_or_default();
+        let inform = Inform {
+            device_id,
+            events: delivered.clone(),
+            max_envelopes: 1,
+            current_time: DateTime::from_unix(unix_now()),
+            retry_count,
+            parameter_list,
+        };
+        let (result, after) = match link {
+            Err(e) => (Err(Failure::Transport(e)), AfterSession::default()),
+            Ok(mut link) => {
+                let mut session = Session::new(session_config, inform, Vec::new());
+                let mut handler = Handler {
+                    model: &mut model,
+                    after: AfterSession::default(),
+                };
+                let events = &mut self.events;
+                let store = &mut self.store;
+                let state = &mut self.state;
+                let result = drive(&mut session, &mut link, &mut handler, |ev| {
+                    if *ev == SessionEvent::InformAcknowledged {
+                        // Persist at once: a crash after this point must not
+                        // send these events again.
+                        events.inform_acknowledged(&delivered);
+                        state.pending_events = events.to_stored();
+                        let _ = store.save(state);
+                    }
+                })
+                .await;
+                link.0.close();
+                (result, handler.after)
+            }
+        };
+        self.after_session(after);
+        match &result {
+            Ok(()) => {
+                self.state.retry_count = 0;
+                self.retry_at = None;
+                if target.origin == super::settings::UrlOrigin::Configured
+                    || self.state.bootstrapped_url.is_none()
+                    || self.events.contains(EventCode::BOOTSTRAP)
+                {
+                    self.state.bootstrapped_url = Some(target.url.clone());
+                }
+                log::info!("session ended");
+            }
+            Err(failure) => {
+                self.events.session_failed();
+                self.state.retry_count = self.state.retry_count.saturating_add(1);
+                let limit = self.settings.max_retries;
+                if limit > 0 && self.state.retry_count >= limit {
+                    log::warn!(
+                        "session failed ({failure:?}); {limit} attempts failed (cwmp.cpe.max_retries): waiting for the next periodic or scheduled inform"
+                    );
+                    self.retry_at = None;
+                } else {
+                    let random = u64::from_le_bytes(random_bytes());
+                    let wait = self.settings.retry.wait(self.state.retry_count, random);
+                    log::warn!(
+                        "session failed ({failure:?}); retry {} in {:?}",
+                        self.state.retry_count,
+                        wait
+                    );
+                    self.retry_at = Some(Instant::now() + wait);
+                }
+            }
+        }
+        self.check_bootstrap();
+        self.persist();
+        self.report(Report::SessionEnded {
+            ok: result.is_ok(),
+            detail: match &result {
+                Ok(()) => "success".into(),
+                Err(f) => format!("{f:?}"),
+            },
+        });
+    }
+
+    fn open_link(&self, target: &AcsTarget) -> Result<Link, String> {
+        let tls = if target.url.starts_with("https://") {
+            let mut s = self.settings.tls.clone();
+            s.ca_file = Some(
+                s.ca_file
+                    .map(|p| self.root.join(&p.to_string_lossy()))
+                    .unwrap_or_else(|| self.root.join(tls::DEFAULT_CA_BUNDLE)),
+            );
+            s.client_cert = s.client_cert.map(|p| self.root.join(&p.to_string_lossy()));
+            s.client_key = s.client_key.map(|p| self.root.join(&p.to_string_lossy()));
+            Some(tls::client_config(&s).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        let mut cfg = AcsClientConfig::new(&target.username, &target.password, tls);
+        cfg.timeout = self.settings.response_timeout;
+        AcsSession::new(&target.url, cfg)
+            .map(Link)
+            .map_err(|e| e.to_string())
+    }
+
+    fn after_session(&mut self, after: AfterSession) {
+        let now = Instant::now();
+        for (delay, key) in after.scheduled {
+            self.scheduled
+                .push((now + Duration::from_secs(u64::from(delay)), key));
+        }
+        if after.config_changed {
+            self.reload();
+        }
+        if let Some(key) = after.reboot {
+            // The reboot itself is a System action (issue: transfers and
+            // device operations); the event is kept so the next start
+            // reports `1 BOOT` + `M Reboot` with the CommandKey.
+            self.events.raise(EventCode::M_REBOOT, &key);
+            log::warn!(
+                "Reboot requested by the ACS (CommandKey {key:?}): not performed by this build"
+            );
+        }
+        if after.factory_reset {
+            log::warn!("FactoryReset requested by the ACS: not performed by this build");
+        }
+    }
+}
+
+async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind).ok()
+}
+
+/// `/proc/uptime` under the root, whole seconds.
+fn uptime(root: &Root) -> Option<u64> {
+    let text = std::fs::read_to_string(root.join("/proc/uptime")).ok()?;
+    let secs: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(secs as u64)
+}
+
+/// Our source address towards the ACS host: a connected UDP socket picks
+/// the route without sending anything.
+async fn source_address(acs_url: &str) -> Option<String> {
+    let rest = acs_url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let with_port = if authority.starts_with('[') {
+        if authority.contains("]:") {
+            authority.to_string()
+        } else {
+            format!("{authority}:80")
+        }
+    } else if authority.contains(':') {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    };
+    let addr = tokio::net::lookup_host(with_port).await.ok()?.next()?;
+    let bind = if addr.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
+    let sock = tokio::net::UdpSocket::bind(bind).await.ok()?;
+    sock.connect(addr).await.ok()?;
+    let local = sock.local_addr().ok()?.ip();
+    Some(match local {
+        std::net::IpAddr::V4(a) => a.to_string(),
+        std::net::IpAddr::V6(a) => format!("[{a}]"),
+    })
+}
