@@ -7,3 +7,4 @@ pub mod json;
 pub mod msg;
 
 pub use blob::BlobValue;
+pub use client::{Client, Error, Status};
