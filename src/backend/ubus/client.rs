@@ -440,7 +440,7 @@ fn dispatch(shared: &Shared, m: Message) {
             let wants_reply = m.peer != 0 && m.attrs.no_reply != Some(true);
             match st.objects.get(&objid) {
                 Some(Sink::Served { methods, tx }) => {
-                    if !methods.iter().any(|x| *x == method) {
+                    if !methods.contains(&method) {
                         drop(st);
                         reply_status(shared, m.seq, m.peer, objid, Status::MethodNotFound);
                         return;
