@@ -102,7 +102,12 @@ impl Parser<'_> {
                     self.eat(b':')?;
                     self.ws();
                     let v = self.value(depth + 1)?;
-                    members.push((key, v));
+                    // A repeated key replaces the earlier value in place, as
+                    // json-c (and so blobmsg_json) does.
+                    match members.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, slot)) => *slot = v,
+                        None => members.push((key, v)),
+                    }
                     self.ws();
                     match self.peek() {
                         Some(b',') => self.pos += 1,
@@ -360,6 +365,10 @@ mod tests {
             ])
         );
         assert_eq!(to_string(&v), r#"{"b":[1,"xé😀"],"a":{}}"#);
+        assert_eq!(
+            parse(r#"{"k": 1, "x": 0, "k": 2}"#).unwrap(),
+            BlobValue::table([("k", 2.into()), ("x", 0.into())])
+        );
     }
 
     #[test]
