@@ -412,7 +412,11 @@ fn handle(st: &mut State, cl: u32, m: Message) {
             let data = a.data.unwrap_or_else(BlobValue::empty_table);
             let code = match a.method.as_deref() {
                 Some("register") => {
-                    let obj = data.get("object").and_then(BlobValue::as_i64);
+                    // ubusd's blobmsg policy: INT32 exactly, read as u32.
+                    let obj = match data.get("object") {
+                        Some(BlobValue::Int32(v)) => Some(i64::from(*v as u32)),
+                        _ => None,
+                    };
                     let pattern = data.get("pattern").and_then(BlobValue::as_str);
                     match (obj, pattern) {
                         (Some(o), Some(p))

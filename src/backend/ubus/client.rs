@@ -792,8 +792,10 @@ impl Client {
         let (tx, rx) = mpsc::unbounded_channel();
         let id = self.add_raw(Attrs::default(), Sink::Events(tx)).await?;
         for p in patterns {
-            let args =
-                BlobValue::table([("object", BlobValue::from(id)), ("pattern", (*p).into())]);
+            // ubusd's policy wants INT32 exactly; like libubus's
+            // blobmsg_add_u32, carry the u32 id's bits in it.
+            let object = BlobValue::Int32(id as i32);
+            let args = BlobValue::table([("object", object), ("pattern", (*p).into())]);
             if let Err(e) = self.invoke(EVENT_OBJECT_ID, "register", &args).await {
                 let _ = self.remove_object(id).await;
                 return Err(e);
