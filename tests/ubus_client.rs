@@ -468,3 +468,54 @@ async fn connection_loss_is_reported() {
         Err(Error::Status(Status::NotFound))
     ));
 }
+
+/// A hand-scripted peer: sends HELLO, then answers the first request with a
+/// malformed DATA (OBJID of 2 bytes) and the second one properly.
+#[tokio::test]
+async fn malformed_reply_fails_only_its_request() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let path = std::env::temp_dir().join(format!("cwmpd-ubus-raw-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let listener = tokio::net::UnixListener::bind(&path).unwrap();
+    tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.write_all(&[0, 0, 0, 0, 0, 0, 0x10, 0x01, 0, 0, 0, 4])
+            .await
+            .unwrap();
+        for round in 0..2u8 {
+            let mut prefix = [0u8; 12];
+            s.read_exact(&mut prefix).await.unwrap();
+            let len = u32::from_be_bytes([prefix[8], prefix[9], prefix[10], prefix[11]]) as usize;
+            let mut rest = vec![0u8; len.div_ceil(4) * 4 - 4];
+            s.read_exact(&mut rest).await.unwrap();
+            let (seq0, seq1) = (prefix[2], prefix[3]);
+            if round == 0 {
+                // DATA, container 12: OBJID attr with raw length 6.
+                s.write_all(&[
+                    0, 2, seq0, seq1, 0, 0, 0, 0, 0, 0, 0, 12, 3, 0, 0, 6, 0, 1, 0, 0,
+                ])
+                .await
+                .unwrap();
+            } else {
+                // STATUS NOT_FOUND.
+                s.write_all(&[
+                    0, 1, seq0, seq1, 0, 0, 0, 0, 0, 0, 0, 12, 1, 0, 0, 8, 0, 0, 0, 4,
+                ])
+                .await
+                .unwrap();
+            }
+        }
+        // Keep the socket open until the client is done.
+        let mut buf = [0u8; 1];
+        let _ = s.read(&mut buf).await;
+    });
+    let client = Client::connect(&path).await.unwrap();
+    assert_eq!(client.id(), 0x1001);
+    assert!(matches!(client.lookup("x").await, Err(Error::Protocol(_))));
+    assert!(client.is_connected());
+    assert!(matches!(
+        client.lookup("x").await,
+        Err(Error::Status(Status::NotFound))
+    ));
+    let _ = std::fs::remove_file(&path);
+}

@@ -24,7 +24,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 /// ubusd's default socket.
 pub const DEFAULT_SOCKET: &str = "/var/run/ubus/ubus.sock";
@@ -314,7 +314,7 @@ enum Sink {
 
 struct Pending {
     peer: u32,
-    tx: mpsc::UnboundedSender<Message>,
+    tx: mpsc::UnboundedSender<Result<Message, String>>,
     /// For ADD_OBJECT: installed as soon as the DATA with the new id arrives,
     /// before any INVOKE for that id can be routed.
     new_object: Option<Sink>,
@@ -363,7 +363,9 @@ pub struct Client {
     conn: Arc<Conn>,
 }
 
-async fn read_frame(r: &mut OwnedReadHalf) -> Result<Message, Error> {
+/// Reads one whole frame. An error here (EOF, bad version or length) is
+/// fatal: the byte stream cannot be resynchronised.
+async fn read_frame(r: &mut OwnedReadHalf) -> Result<Vec<u8>, Error> {
     let mut prefix = [0u8; FRAME_PREFIX_LEN];
     r.read_exact(&mut prefix).await?;
     let body_len = msg::frame_body_len(&prefix).map_err(|e| Error::Protocol(e.to_string()))?;
@@ -371,7 +373,7 @@ async fn read_frame(r: &mut OwnedReadHalf) -> Result<Message, Error> {
     frame.extend_from_slice(&prefix);
     frame.resize(FRAME_PREFIX_LEN + body_len, 0);
     r.read_exact(&mut frame[FRAME_PREFIX_LEN..]).await?;
-    Message::decode(&frame).map_err(|e| Error::Protocol(e.to_string()))
+    Ok(frame)
 }
 
 async fn write_loop(mut w: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
@@ -382,17 +384,41 @@ async fn write_loop(mut w: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Vec<u
     }
 }
 
-async fn read_loop(mut r: OwnedReadHalf, shared: Arc<Shared>, closed: watch::Sender<bool>) {
-    // Ends on EOF, I/O error or a frame that breaks the protocol: after a
-    // bad length the stream cannot be resynchronised.
-    while let Ok(m) = read_frame(&mut r).await {
-        dispatch(&shared, m);
+async fn read_loop(
+    mut r: OwnedReadHalf,
+    shared: Arc<Shared>,
+    closed: watch::Sender<bool>,
+    writer: AbortHandle,
+) {
+    while let Ok(frame) = read_frame(&mut r).await {
+        match Message::decode(&frame) {
+            Ok(m) => dispatch(&shared, m),
+            // A well-framed message with bad contents costs only itself.
+            Err(e) => reject(&shared, &frame, e.to_string()),
+        }
     }
     let mut st = shared.state();
     st.pending.clear();
     st.objects.clear();
     drop(st);
+    // Close our side too, so ubusd drops our objects at once.
+    writer.abort();
     let _ = closed.send(true);
+}
+
+/// A malformed reply fails the request it answers (instead of leaving it
+/// to time out); other malformed messages are dropped.
+fn reject(shared: &Shared, frame: &[u8], why: String) {
+    let (Some(&kind), Some(seq)) = (frame.get(1), frame.get(2..4)) else {
+        return;
+    };
+    if kind != MsgType::Data as u8 && kind != MsgType::Status as u8 {
+        return;
+    }
+    let seq = u16::from_be_bytes([seq[0], seq[1]]);
+    if let Some(p) = shared.state().pending.remove(&seq) {
+        let _ = p.tx.send(Err(why));
+    }
 }
 
 fn reply_status(shared: &Shared, seq: u16, peer: u32, objid: u32, status: Status) {
@@ -428,7 +454,7 @@ fn dispatch(shared: &Shared, m: Message) {
             let Some(p) = st.pending.get(&m.seq) else {
                 return;
             };
-            let _ = p.tx.send(m.clone());
+            let _ = p.tx.send(Ok(m.clone()));
             if kind == MsgType::Status {
                 st.pending.remove(&m.seq);
             }
@@ -519,6 +545,7 @@ impl Client {
         let hello = tokio::time::timeout(DEFAULT_TIMEOUT, read_frame(&mut r))
             .await
             .map_err(|_| Error::Timeout)??;
+        let hello = Message::decode(&hello).map_err(|e| Error::Protocol(e.to_string()))?;
         if hello.kind() != Some(MsgType::Hello) {
             return Err(Error::Protocol("first message is not HELLO".into()));
         }
@@ -531,7 +558,12 @@ impl Client {
             closed: closed_rx,
         });
         let writer = tokio::spawn(write_loop(w, wrx));
-        let reader = tokio::spawn(read_loop(r, shared.clone(), closed_tx));
+        let reader = tokio::spawn(read_loop(
+            r,
+            shared.clone(),
+            closed_tx,
+            writer.abort_handle(),
+        ));
         Ok(Client {
             conn: Arc::new(Conn {
                 shared,
@@ -539,6 +571,11 @@ impl Client {
                 tasks: [reader, writer],
             }),
         })
+    }
+
+    /// Connects to ubusd's default socket ([`DEFAULT_SOCKET`]).
+    pub async fn connect_default() -> Result<Client, Error> {
+        Client::connect(DEFAULT_SOCKET).await
     }
 
     /// Our client id as ubusd announced it in HELLO.
@@ -612,6 +649,7 @@ impl Client {
         let collect = async {
             let mut replies = Vec::new();
             while let Some(m) = rx.recv().await {
+                let m = m.map_err(Error::Protocol)?;
                 if m.kind() == Some(MsgType::Status) {
                     let status = Status::from_code(m.attrs.status.unwrap_or(0));
                     return if status == Status::Ok {
