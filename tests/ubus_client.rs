@@ -225,8 +225,13 @@ async fn deferred_reply_multiple_data_and_unknown_method() {
                     req.finish(Status::Ok);
                 }
                 _ => {
-                    req.responder.send_data(BlobValue::table([("n", 1.into())]));
-                    req.responder.send_data(BlobValue::table([("n", 2.into())]));
+                    let r = &req.responder;
+                    r.send_data(BlobValue::table([("n", 1.into())])).unwrap();
+                    r.send_data(BlobValue::table([("n", 2.into())])).unwrap();
+                    // Too big for one message: refused, nothing sent.
+                    let huge = BlobValue::table([("x", "y".repeat(1 << 20).into())]);
+                    assert!(matches!(r.send_data(huge), Err(Error::InvalidInput(_))));
+                    assert!(matches!(r.send_data(1.into()), Err(Error::InvalidInput(_))));
                     req.finish(Status::Ok);
                 }
             }

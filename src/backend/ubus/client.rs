@@ -211,8 +211,10 @@ pub struct Responder {
 }
 
 impl Responder {
-    /// Sends one DATA reply (a call may produce several).
-    pub fn send_data(&self, data: BlobValue) {
+    /// Sends one DATA reply (a call may produce several). `data` must be a
+    /// table and fit in a 1 MiB message, else nothing is sent.
+    pub fn send_data(&self, data: BlobValue) -> Result<(), Error> {
+        table_or_err(&data)?;
         let m = Message::new(
             MsgType::Data,
             self.seq,
@@ -223,8 +225,11 @@ impl Responder {
                 ..Attrs::default()
             },
         );
-        // A closed connection has nobody left to answer.
-        let _ = self.tx.send(m.encode());
+        let frame = m.encode();
+        if frame.len() > msg::MAX_MSG_LEN + 8 {
+            return Err(Error::InvalidInput("reply exceeds 1 MiB"));
+        }
+        self.tx.send(frame).map_err(|_| Error::ConnectionClosed)
     }
 
     /// Ends the call with `status`.
@@ -232,10 +237,14 @@ impl Responder {
         self.send_status(status);
     }
 
-    /// One DATA reply, then status OK.
+    /// One DATA reply, then status OK; UNKNOWN_ERROR if the reply could
+    /// not be sent (not a table, or too big).
     pub fn reply(self, data: BlobValue) {
-        self.send_data(data);
-        self.finish(Status::Ok);
+        let status = match self.send_data(data) {
+            Ok(()) => Status::Ok,
+            Err(_) => Status::UnknownError,
+        };
+        self.finish(status);
     }
 
     fn send_status(&mut self, status: Status) {
@@ -651,7 +660,10 @@ impl Client {
             while let Some(m) = rx.recv().await {
                 let m = m.map_err(Error::Protocol)?;
                 if m.kind() == Some(MsgType::Status) {
-                    let status = Status::from_code(m.attrs.status.unwrap_or(0));
+                    let Some(code) = m.attrs.status else {
+                        return Err(Error::Protocol("STATUS without a status code".into()));
+                    };
+                    let status = Status::from_code(code);
                     return if status == Status::Ok {
                         Ok(replies)
                     } else {
