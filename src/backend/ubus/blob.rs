@@ -533,6 +533,32 @@ mod tests {
     }
 
     #[test]
+    fn truncated_and_corrupted_input_never_panics() {
+        let v = BlobValue::table([
+            (
+                "a",
+                BlobValue::Array(vec![1.into(), "xy".into(), BlobValue::Unspec]),
+            ),
+            (
+                "t",
+                BlobValue::table([("d", BlobValue::Double(2.0)), ("b", true.into())]),
+            ),
+            ("i", BlobValue::Int64(-7)),
+        ]);
+        let bytes = encode_members(&v);
+        for cut in 0..bytes.len() {
+            let _ = decode_members(&bytes[..cut]);
+        }
+        for i in 0..bytes.len() {
+            for x in [0x00, 0x01, 0x7f, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] = x;
+                let _ = decode_members(&b);
+            }
+        }
+    }
+
+    #[test]
     fn deep_nesting_is_refused_not_overflowing() {
         let mut v = BlobValue::Unspec;
         for _ in 0..(MAX_DEPTH + 5) {
