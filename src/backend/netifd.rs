@@ -7,6 +7,7 @@ use super::ubus::client::{Client, Error, Notification, Status};
 use super::ubus::BlobValue;
 use std::net::IpAddr;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 /// Object whose notifications and event carry every interface change.
 pub const INTERFACE_OBJECT: &str = "network.interface";
@@ -186,6 +187,18 @@ impl Change {
 /// Stream of interface changes from [`watch`].
 pub struct InterfaceChanges {
     rx: mpsc::UnboundedReceiver<Change>,
+    tasks: [JoinHandle<()>; 2],
+}
+
+impl Drop for InterfaceChanges {
+    fn drop(&mut self) {
+        // Stop forwarding; the anonymous listener objects stay registered
+        // on ubusd until the connection closes (harmless, events to them
+        // are discarded).
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
 }
 
 impl InterfaceChanges {
@@ -226,7 +239,7 @@ pub async fn watch(client: &Client) -> Result<InterfaceChanges, Error> {
     let mut sub = client.subscribe(target.id).await?;
     let (tx, rx) = mpsc::unbounded_channel();
     let tx2 = tx.clone();
-    tokio::spawn(async move {
+    let from_events = tokio::spawn(async move {
         while let Some(ev) = events.next().await {
             if let Some(change) = change_from_event(&ev.data) {
                 if tx.send(change).is_err() {
@@ -235,7 +248,7 @@ pub async fn watch(client: &Client) -> Result<InterfaceChanges, Error> {
             }
         }
     });
-    tokio::spawn(async move {
+    let from_notifications = tokio::spawn(async move {
         while let Some(n) = sub.next().await {
             let change = match n {
                 Notification::Notify { kind, data } => change_from_notification(&kind, &data),
@@ -248,7 +261,10 @@ pub async fn watch(client: &Client) -> Result<InterfaceChanges, Error> {
             }
         }
     });
-    Ok(InterfaceChanges { rx })
+    Ok(InterfaceChanges {
+        rx,
+        tasks: [from_events, from_notifications],
+    })
 }
 
 /// True when `e` means "no such interface" (so callers can tell a missing
