@@ -4,6 +4,7 @@
 //! benchmarks and fuzz targets exercise the same code the daemon runs.
 //! See DESIGN.md at the repository root for the map of the parts.
 pub mod agent;
+pub mod backend;
 pub mod cwmp;
 pub mod logging;
 pub mod paths;
