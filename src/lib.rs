@@ -5,6 +5,7 @@
 //! See DESIGN.md at the repository root for the map of the parts.
 pub mod agent;
 pub mod backend;
+pub mod config;
 pub mod cwmp;
 pub mod logging;
 pub mod paths;

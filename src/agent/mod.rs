@@ -9,3 +9,4 @@ pub mod params;
 pub mod runtime;
 pub mod schedule;
 pub mod settings;
+pub mod uci_store;

@@ -29,6 +29,8 @@ pub trait ConfigStore {
         changes: &[(String, String, String)],
         parameter_key: &str,
     ) -> Result<(), String>;
+    /// The ParameterKey of the last `apply` since the previous call.
+    fn take_parameter_key(&mut self) -> Option<String>;
 }
 
 /// Live values that do not come from the configuration.

@@ -180,7 +180,11 @@ impl Agent {
     /// the ACS URL differs from the one last bootstrapped against.
     fn check_bootstrap(&mut self) {
         if let Some(t) = self.target() {
-            if self.state.bootstrapped_url.as_deref() != Some(t.url.as_str()) {
+            if self.state.bootstrapped_url.as_deref() != Some(t.url.as_str())
+                && !self.events.contains(EventCode::BOOTSTRAP)
+            {
+                // A new reason to connect now; a BOOTSTRAP already pending
+                // waits for its retry like any undelivered event.
                 self.events.raise(EventCode::BOOTSTRAP, "");
                 self.session_wanted = true;
             }
@@ -469,17 +473,17 @@ impl Agent {
                 (result, handler.after)
             }
         };
+        if let Some(key) = self.config.take_parameter_key() {
+            self.state.parameter_key = key;
+        }
         self.after_session(after);
         match &result {
             Ok(()) => {
                 self.state.retry_count = 0;
                 self.retry_at = None;
-                if target.origin == super::settings::UrlOrigin::Configured
-                    || self.state.bootstrapped_url.is_none()
-                    || self.events.contains(EventCode::BOOTSTRAP)
-                {
-                    self.state.bootstrapped_url = Some(target.url.clone());
-                }
+                // Any BOOTSTRAP pending at the start went out in this
+                // session's Inform and was acknowledged.
+                self.state.bootstrapped_url = Some(target.url.clone());
                 log::info!("session ended");
             }
             Err(failure) => {

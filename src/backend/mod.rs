@@ -2,3 +2,4 @@
 
 pub mod netifd;
 pub mod ubus;
+pub mod uci;

@@ -40,6 +40,8 @@ pub struct Stats {
 
 pub struct TestAcs {
     pub addr: SocketAddr,
+    /// While set, POSTs are accepted and never answered (a hung ACS).
+    pub stall: Arc<std::sync::atomic::AtomicBool>,
     pub script: Arc<Mutex<AcsScript>>,
     pub stats: Arc<Mutex<Stats>>,
     tls: bool,
@@ -53,6 +55,7 @@ impl Drop for TestAcs {
 }
 
 struct Shared {
+    stall: Arc<std::sync::atomic::AtomicBool>,
     script: Arc<Mutex<AcsScript>>,
     stats: Arc<Mutex<Stats>>,
     auth: Auth,
@@ -66,7 +69,9 @@ impl TestAcs {
         auth: Auth,
         tls: Option<Arc<rustls::ServerConfig>>,
     ) -> TestAcs {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind test ACS");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind test ACS");
         let addr = listener.local_addr().expect("local addr");
         let digest = match &auth {
             Auth::Digest { username, password } => Some(Mutex::new(DigestServer::new(
@@ -77,7 +82,9 @@ impl TestAcs {
             ))),
             _ => None,
         };
+        let stall = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let shared = Arc::new(Shared {
+            stall: stall.clone(),
             script: Arc::new(Mutex::new(script)),
             stats: Arc::new(Mutex::new(Stats::default())),
             auth,
@@ -89,7 +96,9 @@ impl TestAcs {
         let task = tokio::spawn(async move {
             let mut connection = 0usize;
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 connection += 1;
                 shared.stats.lock().unwrap().connections += 1;
                 let shared = shared.clone();
@@ -118,6 +127,7 @@ impl TestAcs {
         });
         TestAcs {
             addr,
+            stall,
             script,
             stats,
             tls: is_tls,
@@ -148,7 +158,11 @@ fn reply(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
     r
 }
 
-async fn handle(shared: &Shared, connection: usize, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+    shared: &Shared,
+    connection: usize,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -174,7 +188,12 @@ async fn handle(shared: &Shared, connection: usize, req: Request<Incoming>) -> R
                 .then(|| vec!["Basic realm=\"test-acs\"".to_string()])
         }
         Auth::Digest { .. } => {
-            let mut digest = shared.digest.as_ref().expect("digest server").lock().unwrap();
+            let mut digest = shared
+                .digest
+                .as_ref()
+                .expect("digest server")
+                .lock()
+                .unwrap();
             match digest.verify(authorization.as_deref(), &method, &uri, unix_now()) {
                 Ok(()) => None,
                 Err(e) => Some(digest.challenges(
@@ -198,6 +217,10 @@ async fn handle(shared: &Shared, connection: usize, req: Request<Incoming>) -> R
         Ok(b) => b.to_bytes(),
         Err(_) => return reply(StatusCode::BAD_REQUEST, Vec::new()),
     };
+    if shared.stall.load(std::sync::atomic::Ordering::SeqCst) {
+        shared.stats.lock().unwrap().posts += 1;
+        std::future::pending::<()>().await;
+    }
     {
         let mut stats = shared.stats.lock().unwrap();
         stats.posts += 1;
@@ -207,8 +230,10 @@ async fn handle(shared: &Shared, connection: usize, req: Request<Incoming>) -> R
     match answer {
         Ok(Some(xml)) => {
             let mut r = reply(StatusCode::OK, xml);
-            r.headers_mut()
-                .insert("content-type", "text/xml; charset=\"utf-8\"".parse().unwrap());
+            r.headers_mut().insert(
+                "content-type",
+                "text/xml; charset=\"utf-8\"".parse().unwrap(),
+            );
             if cookie.is_none() {
                 let v = format!("session={connection}; Path=/");
                 r.headers_mut().insert("set-cookie", v.parse().unwrap());
@@ -217,7 +242,12 @@ async fn handle(shared: &Shared, connection: usize, req: Request<Incoming>) -> R
         }
         Ok(None) => reply(StatusCode::NO_CONTENT, Vec::new()),
         Err(e) => {
-            shared.script.lock().unwrap().transcript.push(format!("ACS error: {e}"));
+            shared
+                .script
+                .lock()
+                .unwrap()
+                .transcript
+                .push(format!("ACS error: {e}"));
             reply(StatusCode::BAD_REQUEST, e.into_bytes())
         }
     }

@@ -1,0 +1,302 @@
+//! The agent binary on a scratch root against the scripted test ACS, over
+//! loopback HTTP (issue: agent runtime). Each test starts `cwmpd --root DIR`
+//! as a real process, so persistence is tested across real restarts and
+//! `kill -9`.
+
+mod acs;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use acs::http::{Auth, TestAcs};
+use acs::script::{AcsScript, Answer};
+use cwmpd::cwmp::rpc::parameters::{GetParameterValues, ParameterValue, SetParameterValues};
+use cwmpd::cwmp::xsd::ValueType;
+use cwmpd::cwmp::{AcsRequest, CpeResponse};
+
+struct Root(PathBuf);
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Root {
+    let dir = std::env::temp_dir().join(format!("cwmpd-agent-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("etc/config")).unwrap();
+    Root(dir)
+}
+
+/// The shipped default config with the test's values filled in.
+fn write_config(root: &Path, acs_url: &str, extra_cpe: &str) {
+    let text = format!(
+        "config cwmp 'cwmp'\n\toption enable '1'\n\toption log_level 'debug'\n\n\
+         config acs 'acs'\n\toption url '{acs_url}'\n\toption username 'cpe1'\n\toption password 'secret1'\n\n\
+         config cpe 'cpe'\n\toption username 'acs'\n\toption password 'crpass'\n\toption port '0'\n\
+         \toption periodic_inform '0'\n\toption retry_min_wait '1'\n\toption retry_multiplier '1000'\n{extra_cpe}"
+    );
+    std::fs::write(root.join("etc/config/cwmp"), text).unwrap();
+}
+
+struct Agent(Child);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_agent(root: &Path) -> Agent {
+    Agent(
+        Command::new(env!("CARGO_BIN_EXE_cwmpd"))
+            .arg("--root")
+            .arg(root)
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start cwmpd"),
+    )
+}
+
+async fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn events(acs: &TestAcs, n: usize) -> Vec<String> {
+    acs.script.lock().unwrap().informs[n]
+        .events
+        .iter()
+        .map(|e| e.event_code.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn bootstrap_session_then_boot_only_after_restart() {
+    let root = scratch("bootstrap");
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::GetParameterValues(GetParameterValues {
+        parameter_names: vec!["Device.ManagementServer.".into()],
+    }));
+    let acs = TestAcs::start(
+        script,
+        Auth::Digest {
+            username: "cpe1".into(),
+            password: "secret1".into(),
+        },
+        None,
+    )
+    .await;
+    write_config(&root.0, &acs.url(), "");
+    let agent = start_agent(&root.0);
+    wait_for("first session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let first = events(&acs, 0);
+    assert!(
+        first.contains(&"0 BOOTSTRAP".to_string()) && first.contains(&"1 BOOT".to_string()),
+        "{first:?}"
+    );
+    {
+        let s = acs.script.lock().unwrap();
+        let Some((_, Answer::Response(CpeResponse::GetParameterValues(r)))) = s.answers.first()
+        else {
+            panic!("no GPV answer: {:?}", s.transcript)
+        };
+        let url = r
+            .parameter_list
+            .iter()
+            .find(|p| p.name == "Device.ManagementServer.URL")
+            .unwrap();
+        assert_eq!(url.value, acs.url());
+        let pw = r
+            .parameter_list
+            .iter()
+            .find(|p| p.name == "Device.ManagementServer.Password")
+            .unwrap();
+        assert_eq!(pw.value, "", "passwords read back empty");
+    }
+    let stats = acs.stats.lock().unwrap().clone();
+    assert_eq!(stats.connections, 1, "one connection for the whole session");
+    assert!(stats.unauthorized >= 1, "digest challenge happened");
+    assert!(
+        stats.cookies.iter().skip(1).all(|c| c.is_some()),
+        "cookie echoed: {:?}",
+        stats.cookies
+    );
+    drop(agent);
+
+    // Restart: BOOT but no BOOTSTRAP (the URL was bootstrapped).
+    let _agent = start_agent(&root.0);
+    wait_for("second session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    assert_eq!(events(&acs, 1), ["1 BOOT"]);
+}
+
+#[tokio::test]
+async fn acs_sets_a_new_url_and_the_next_session_bootstraps_there() {
+    let root = scratch("newurl");
+    let acs2 = TestAcs::start(AcsScript::new(), Auth::None, None).await;
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::SetParameterValues(SetParameterValues {
+        parameter_list: vec![ParameterValue::new(
+            "Device.ManagementServer.URL",
+            acs2.url(),
+            ValueType::String,
+        )],
+        parameter_key: "move-1".into(),
+    }));
+    let acs1 = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs1.url(), "");
+    let _agent = start_agent(&root.0);
+    wait_for("session on the new ACS", 20, || {
+        !acs2.script.lock().unwrap().informs.is_empty()
+    })
+    .await;
+    let ev = events(&acs2, 0);
+    assert!(ev.contains(&"0 BOOTSTRAP".to_string()), "{ev:?}");
+    let config = std::fs::read_to_string(root.0.join("etc/config/cwmp")).unwrap();
+    assert!(
+        config.contains(&acs2.url()),
+        "URL written to UCI:\n{config}"
+    );
+    let inform = acs2.script.lock().unwrap().informs[0].clone();
+    let key = inform
+        .parameter_list
+        .iter()
+        .find(|p| p.name == "Device.ManagementServer.ParameterKey")
+        .unwrap();
+    assert_eq!(key.value, "move-1");
+}
+
+#[tokio::test]
+async fn bad_set_parameter_values_changes_nothing() {
+    let root = scratch("badspv");
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::SetParameterValues(SetParameterValues {
+        parameter_list: vec![
+            ParameterValue::new(
+                "Device.ManagementServer.PeriodicInformInterval",
+                "0",
+                ValueType::UnsignedInt,
+            ),
+            ParameterValue::new(
+                "Device.ManagementServer.Username",
+                "someone",
+                ValueType::String,
+            ),
+            ParameterValue::new("Device.DeviceInfo.SerialNumber", "X", ValueType::String),
+        ],
+        parameter_key: "k".into(),
+    }));
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let before = std::fs::read_to_string(root.0.join("etc/config/cwmp")).unwrap();
+    let _agent = start_agent(&root.0);
+    wait_for("session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let s = acs.script.lock().unwrap();
+    let Some((_, Answer::Fault(f))) = s.answers.first() else {
+        panic!("{:?}", s.transcript)
+    };
+    assert_eq!(f.fault_code.0, 9003);
+    let codes: Vec<(String, u32)> = f
+        .set_parameter_values_faults
+        .iter()
+        .map(|p| (p.parameter_name.clone(), p.fault_code.0))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (
+                "Device.ManagementServer.PeriodicInformInterval".to_string(),
+                9007
+            ),
+            ("Device.DeviceInfo.SerialNumber".to_string(), 9008)
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.0.join("etc/config/cwmp")).unwrap(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn acs_down_retries_with_back_off_and_keeps_events() {
+    let root = scratch("retry");
+    // A port with nothing listening: bind, note it, close.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}/acs", dead.local_addr().unwrap());
+    drop(dead);
+    write_config(&root.0, &dead_url, "");
+    let _agent = start_agent(&root.0);
+    let state = root.0.join("etc/cwmpd/state");
+    wait_for("two failed attempts", 20, || {
+        std::fs::read_to_string(&state).is_ok_and(|s| s.contains("retry_count\t2"))
+    })
+    .await;
+    let text = std::fs::read_to_string(&state).unwrap();
+    assert!(
+        text.contains("event\t0 BOOTSTRAP"),
+        "undelivered events kept:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn kill_9_mid_session_resends_the_events() {
+    let root = scratch("kill9");
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::GetRpcMethods);
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    // First run: the Inform arrives and is never answered; kill -9 then.
+    acs.stall.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut agent = start_agent(&root.0);
+    wait_for("stalled Inform", 20, || {
+        acs.stats.lock().unwrap().posts >= 1
+    })
+    .await;
+    agent.0.kill().unwrap(); // SIGKILL: no clean-up runs
+    agent.0.wait().unwrap();
+
+    // Second run, same ACS, now answering: the undelivered BOOTSTRAP is
+    // sent again together with the new BOOT.
+    acs.stall.store(false, std::sync::atomic::Ordering::SeqCst);
+    let _agent = start_agent(&root.0);
+    wait_for("session after restart", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let s = acs.script.lock().unwrap();
+    let ev: Vec<String> = s
+        .informs
+        .last()
+        .unwrap()
+        .events
+        .iter()
+        .map(|e| e.event_code.to_string())
+        .collect();
+    assert!(
+        ev.contains(&"0 BOOTSTRAP".to_string()) && ev.contains(&"1 BOOT".to_string()),
+        "{ev:?}"
+    );
+    drop(s);
+    let state = std::fs::read_to_string(root.0.join("etc/cwmpd/state")).unwrap();
+    assert!(
+        !state.contains("event\t0 BOOTSTRAP"),
+        "delivered events forgotten:\n{state}"
+    );
+}
