@@ -1,7 +1,9 @@
 //! The Connection Request server against the real `curl` (TR-069 §3.2.2).
 //! Loopback only.
 
-use cwmpd::transport::conn_request::{ConnRequestConfig, ConnRequestServer, ConnectionRequest, RATE_MAX};
+use cwmpd::transport::conn_request::{
+    ConnRequestConfig, ConnRequestServer, ConnectionRequest, RATE_MAX,
+};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 use tokio::process::Command;
@@ -28,7 +30,8 @@ fn start(listen: Option<IpAddr>, username: &str) -> Cr {
         password: "s3cr3t".into(),
         realm: "cwmpd".into(),
     };
-    let server = ConnRequestServer::bind(&config, b"test key, 32 bytes long.........").expect("bind");
+    let server =
+        ConnRequestServer::bind(&config, b"test key, 32 bytes long.........").expect("bind");
     let port = server.local_addr().expect("addr").port();
     let (tx, rx) = mpsc::channel(4);
     let task = tokio::spawn(server.serve(tx));
@@ -67,14 +70,23 @@ async fn curl_digest_right_and_wrong_password_ipv4_and_ipv6() {
     let v6 = format!("http://[::1]:{}/cwmp-cr", cr.port);
 
     assert_eq!(status(&["--digest", "-u", "cpe:s3cr3t", &v4]).await, "200");
-    let n = tokio::time::timeout(Duration::from_secs(2), cr.rx.recv()).await.expect("notified").expect("open");
+    let n = tokio::time::timeout(Duration::from_secs(2), cr.rx.recv())
+        .await
+        .expect("notified")
+        .expect("open");
     assert!(n.peer.ip().to_canonical().is_loopback());
 
-    assert_eq!(status(&["-g", "--digest", "-u", "cpe:s3cr3t", &v6]).await, "200");
+    assert_eq!(
+        status(&["-g", "--digest", "-u", "cpe:s3cr3t", &v6]).await,
+        "200"
+    );
     assert!(cr.rx.recv().await.is_some());
 
     assert_eq!(status(&["--digest", "-u", "cpe:wrong", &v4]).await, "401");
-    assert_eq!(status(&["--digest", "-u", "other:s3cr3t", &v4]).await, "401");
+    assert_eq!(
+        status(&["--digest", "-u", "other:s3cr3t", &v4]).await,
+        "401"
+    );
     assert_eq!(status(&[&v4]).await, "401");
     // Basic is never accepted, even with the right password.
     assert_eq!(status(&["--basic", "-u", "cpe:s3cr3t", &v4]).await, "401");
@@ -105,11 +117,20 @@ async fn no_credentials_configured_refuses_everything() {
 async fn wrong_method_and_path() {
     let mut cr = start(None, "cpe");
     let url = format!("http://127.0.0.1:{}/cwmp-cr", cr.port);
-    assert_eq!(status(&["-X", "POST", "--digest", "-u", "cpe:s3cr3t", &url]).await, "405");
+    assert_eq!(
+        status(&["-X", "POST", "--digest", "-u", "cpe:s3cr3t", &url]).await,
+        "405"
+    );
     assert_eq!(status(&["-X", "PUT", &url]).await, "405");
     let other = format!("http://127.0.0.1:{}/other", cr.port);
-    assert_eq!(status(&["--digest", "-u", "cpe:s3cr3t", &other]).await, "404");
-    assert_eq!(status(&["-H", "Authorization: Digest garbage=\"", &url]).await, "400");
+    assert_eq!(
+        status(&["--digest", "-u", "cpe:s3cr3t", &other]).await,
+        "404"
+    );
+    assert_eq!(
+        status(&["-H", "Authorization: Digest garbage=\"", &url]).await,
+        "400"
+    );
     no_notification(&mut cr.rx).await;
 }
 
@@ -118,7 +139,16 @@ async fn replayed_authorization_header_is_refused() {
     let mut cr = start(None, "cpe");
     let url = format!("http://127.0.0.1:{}/cwmp-cr", cr.port);
     // Let curl authenticate once and capture the header it sent.
-    let (_, verbose) = curl(&["-v", "-o", "/dev/null", "--digest", "-u", "cpe:s3cr3t", &url]).await;
+    let (_, verbose) = curl(&[
+        "-v",
+        "-o",
+        "/dev/null",
+        "--digest",
+        "-u",
+        "cpe:s3cr3t",
+        &url,
+    ])
+    .await;
     let header = verbose
         .lines()
         .find_map(|l| l.strip_prefix("> Authorization: "))

@@ -489,6 +489,8 @@ pub struct DigestServer {
     /// Highest nc accepted per nonce; bounded by `max_nonces`.
     used: HashMap<String, (u64, u32)>,
     max_nonces: usize,
+    /// Algorithms offered, one challenge each, in this order.
+    algorithms: Vec<Algorithm>,
 }
 
 /// Default nonce lifetime (seconds).
@@ -509,7 +511,17 @@ impl DigestServer {
             seq: 0,
             used: HashMap::new(),
             max_nonces: DEFAULT_MAX_NONCES,
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
         }
+    }
+
+    /// Offers `algorithms` (in order) instead of SHA-256 then MD5. An empty
+    /// list keeps the default.
+    pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> DigestServer {
+        if !algorithms.is_empty() {
+            self.algorithms = algorithms.to_vec();
+        }
+        self
     }
 
     pub fn with_limits(mut self, nonce_lifetime: u64, max_nonces: usize) -> DigestServer {
@@ -554,9 +566,11 @@ impl DigestServer {
     }
 
     /// `WWW-Authenticate` values to send with a 401: one challenge per
-    /// algorithm, SHA-256 first (RFC 7616 §3.7), each with its own nonce.
+    /// algorithm, by default SHA-256 first (RFC 7616 §3.7), each with its
+    /// own nonce.
     pub fn challenges(&mut self, now_secs: u64, stale: bool) -> Vec<String> {
-        [Algorithm::Sha256, Algorithm::Md5]
+        self.algorithms
+            .clone()
             .into_iter()
             .map(|alg| {
                 let nonce = self.new_nonce(now_secs);
