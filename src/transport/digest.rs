@@ -862,10 +862,15 @@ mod tests {
             Err(VerifyError::Stale)
         );
         // Forged nonce: same shape, tag not ours.
-        let forged = ch.replace("nonce=\"", "nonce=\"0").replacen("\"", "\"", 1);
         let forged_nonce = format!("{:016x}{:016x}{}", 2000u64, 1u64, "0".repeat(32));
-        let forged = forged.split("nonce=").next().unwrap().to_string()
-            + &format!("nonce=\"{forged_nonce}\"");
+        let forged = format!("Digest realm=\"cwmpd\", qop=\"auth\", nonce=\"{forged_nonce}\"");
+        // A nonce issued under another key is just as foreign.
+        let mut other = DigestServer::new(b"another key", "cwmpd", "cpe", "s3cret");
+        let foreign = answer(&other.challenges(2000, false)[0], "s3cret", "/cr", 1, "x");
+        assert_eq!(
+            s.verify(Some(&foreign), "GET", "/cr", 2001),
+            Err(VerifyError::BadCredentials)
+        );
         let f = answer(&forged, "s3cret", "/cr", 1, "x");
         assert_eq!(
             s.verify(Some(&f), "GET", "/cr", 2001),
