@@ -150,7 +150,6 @@ async fn digest_md5_auth() {
         "Digest ",
     )
     .await;
-    // The answer names the algorithm and counts nonce uses.
 }
 
 #[tokio::test(flavor = "current_thread")]
