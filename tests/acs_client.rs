@@ -332,3 +332,25 @@ async fn bad_urls_and_refused_connections() {
         Err(TransportError::Connect(_))
     ));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn stale_nonce_is_answered_again() {
+    let mut opts = Options::new(|_, _| Reply::new(200));
+    opts.auth = Auth::DigestShortLived {
+        user: "u".into(),
+        pass: "p".into(),
+    };
+    let acs = TestAcs::start(opts).await;
+    let mut s = AcsSession::new(&acs.url("http", "127.0.0.1", "/acs"), config("u", "p")).unwrap();
+    s.post(Bytes::from_static(b"a"), "").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // The pre-emptive answer uses an expired nonce: 401 stale=true, then a
+    // fresh answer succeeds without failing the session.
+    assert_eq!(
+        s.post(Bytes::from_static(b"b"), "").await.unwrap().status,
+        200
+    );
+    let seen = acs.seen();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(!seen[2].authorized && seen[3].authorized);
+}

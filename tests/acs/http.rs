@@ -27,6 +27,11 @@ pub enum Auth {
         pass: String,
         algorithms: Vec<Algorithm>,
     },
+    /// Digest whose nonces go stale after one second.
+    DigestShortLived {
+        user: String,
+        pass: String,
+    },
 }
 
 /// One request as the server saw it.
@@ -131,6 +136,9 @@ impl TestAcs {
             } => Some(Arc::new(Mutex::new(
                 DigestServer::new(b"test acs key", "acs", user, pass).with_algorithms(algorithms),
             ))),
+            Auth::DigestShortLived { user, pass } => Some(Arc::new(Mutex::new(
+                DigestServer::new(b"test acs key", "acs", user, pass).with_limits(1, 64),
+            ))),
             _ => None,
         };
         let opts = Arc::new(opts);
@@ -222,7 +230,7 @@ async fn serve(
             }
             ok
         }
-        Auth::Digest { .. } => {
+        Auth::Digest { .. } | Auth::DigestShortLived { .. } => {
             let mut d = digest.unwrap().lock().unwrap();
             match d.verify(auth, parts.method.as_str(), &path, now_secs()) {
                 Ok(()) => true,
