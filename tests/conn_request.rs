@@ -156,6 +156,8 @@ async fn replayed_authorization_header_is_refused() {
         .trim()
         .to_string();
     assert!(cr.rx.recv().await.is_some());
+    // curl picked the first, strongest challenge.
+    assert!(header.contains("algorithm=SHA-256"), "{header}");
     let h = format!("Authorization: {header}");
     assert_eq!(status(&["-H", &h, &url]).await, "401");
     assert_eq!(status(&["-H", &h, &url]).await, "401");

@@ -68,6 +68,9 @@ pub struct AcsResponse {
     /// The server closed the connection after this response (the next POST
     /// reconnects).
     pub connection_closed: bool,
+    /// Time from the call to the complete response, including any connect,
+    /// TLS handshake, 401 round trip and redirect (a cheap timing hook).
+    pub elapsed: Duration,
 }
 
 /// Why a POST failed. Anything here ends the CWMP session as failed; the
@@ -308,8 +311,12 @@ impl AcsSession {
         soap_action: &str,
     ) -> Result<AcsResponse, TransportError> {
         let timeout = self.config.timeout;
+        let started = tokio::time::Instant::now();
         match tokio::time::timeout(timeout, self.post_inner(body, soap_action)).await {
-            Ok(r) => r,
+            Ok(r) => r.map(|mut resp| {
+                resp.elapsed = started.elapsed();
+                resp
+            }),
             Err(_) => {
                 // The connection's state is unknown after a timeout.
                 self.conn = None;
@@ -399,6 +406,7 @@ impl AcsSession {
                         status: status.as_u16(),
                         body,
                         connection_closed: closed || self.conn.is_none(),
+                        elapsed: Duration::ZERO,
                     });
                 }
             }
@@ -427,6 +435,11 @@ impl AcsSession {
                 self.auth = AuthState::Digest(DigestClient::new(d.clone()));
             }
             Some(Challenge::Basic { .. }) => {
+                if !self.target.tls {
+                    // RFC 7617 §4: Basic sends the password in clear; we do
+                    // it only because the ACS offers nothing better.
+                    log::warn!("ACS asks for Basic authentication over plain HTTP");
+                }
                 self.auth = AuthState::Basic(basic_credentials(
                     &self.config.username,
                     &self.config.password,

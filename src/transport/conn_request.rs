@@ -28,6 +28,9 @@ pub const RATE_WINDOW: Duration = Duration::from_secs(5);
 const MAX_CONNECTIONS: usize = 32;
 /// Time a client gets to send its request head.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest life of one connection, so idle clients cannot hold all
+/// [`MAX_CONNECTIONS`] slots and lock the ACS out.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
 
 /// Settings of the `cpe` UCI section that shape this server.
 #[derive(Debug, Clone)]
@@ -250,8 +253,10 @@ impl ConnRequestServer {
                     .header_read_timeout(HEADER_TIMEOUT)
                     .max_buf_size(16 * 1024)
                     .serve_connection(TokioIo::new(stream), service);
-                if let Err(e) = conn.await {
-                    log::debug!("connection request from {peer}: {e}");
+                match tokio::time::timeout(CONNECTION_LIFETIME, conn).await {
+                    Ok(Err(e)) => log::debug!("connection request from {peer}: {e}"),
+                    Ok(Ok(())) => {}
+                    Err(_) => log::debug!("connection request from {peer}: connection too long"),
                 }
                 drop(permit);
             });

@@ -174,15 +174,20 @@ pub fn parse_auth_items(value: &str) -> Result<Vec<AuthItem>, ParseError> {
                             break;
                         }
                         b'\\' => {
-                            let Some(&n) = b.get(i + 1) else {
+                            // quoted-pair: the next character, whatever its
+                            // UTF-8 length ('\\' is ASCII, so i + 1 is a
+                            // character boundary).
+                            let Some(n) = value.get(i + 1..).and_then(|r| r.chars().next()) else {
                                 return Err(ParseError::Syntax { pos: i });
                             };
-                            s.push(n as char);
-                            i += 2;
+                            s.push(n);
+                            i += 1 + n.len_utf8();
                         }
                         _ => {
                             // Copy one UTF-8 character whole.
-                            let ch = value[i..].chars().next().unwrap_or('\u{fffd}');
+                            let Some(ch) = value.get(i..).and_then(|r| r.chars().next()) else {
+                                return Err(ParseError::Syntax { pos: i });
+                            };
                             s.push(ch);
                             i += ch.len_utf8();
                         }
@@ -489,6 +494,8 @@ pub struct DigestServer {
     /// Highest nc accepted per nonce; bounded by `max_nonces`.
     used: HashMap<String, (u64, u32)>,
     max_nonces: usize,
+    /// Algorithms offered, one challenge each, in this order.
+    algorithms: Vec<Algorithm>,
 }
 
 /// Default nonce lifetime (seconds).
@@ -509,7 +516,17 @@ impl DigestServer {
             seq: 0,
             used: HashMap::new(),
             max_nonces: DEFAULT_MAX_NONCES,
+            algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
         }
+    }
+
+    /// Offers `algorithms` (in order) instead of SHA-256 then MD5. An empty
+    /// list keeps the default.
+    pub fn with_algorithms(mut self, algorithms: &[Algorithm]) -> DigestServer {
+        if !algorithms.is_empty() {
+            self.algorithms = algorithms.to_vec();
+        }
+        self
     }
 
     pub fn with_limits(mut self, nonce_lifetime: u64, max_nonces: usize) -> DigestServer {
@@ -554,9 +571,11 @@ impl DigestServer {
     }
 
     /// `WWW-Authenticate` values to send with a 401: one challenge per
-    /// algorithm, SHA-256 first (RFC 7616 §3.7), each with its own nonce.
+    /// algorithm, by default SHA-256 first (RFC 7616 §3.7), each with its
+    /// own nonce.
     pub fn challenges(&mut self, now_secs: u64, stale: bool) -> Vec<String> {
-        [Algorithm::Sha256, Algorithm::Md5]
+        self.algorithms
+            .clone()
             .into_iter()
             .map(|alg| {
                 let nonce = self.new_nonce(now_secs);
@@ -848,10 +867,15 @@ mod tests {
             Err(VerifyError::Stale)
         );
         // Forged nonce: same shape, tag not ours.
-        let forged = ch.replace("nonce=\"", "nonce=\"0").replacen("\"", "\"", 1);
         let forged_nonce = format!("{:016x}{:016x}{}", 2000u64, 1u64, "0".repeat(32));
-        let forged = forged.split("nonce=").next().unwrap().to_string()
-            + &format!("nonce=\"{forged_nonce}\"");
+        let forged = format!("Digest realm=\"cwmpd\", qop=\"auth\", nonce=\"{forged_nonce}\"");
+        // A nonce issued under another key is just as foreign.
+        let mut other = DigestServer::new(b"another key", "cwmpd", "cpe", "s3cret");
+        let foreign = answer(&other.challenges(2000, false)[0], "s3cret", "/cr", 1, "x");
+        assert_eq!(
+            s.verify(Some(&foreign), "GET", "/cr", 2001),
+            Err(VerifyError::BadCredentials)
+        );
         let f = answer(&forged, "s3cret", "/cr", 1, "x");
         assert_eq!(
             s.verify(Some(&f), "GET", "/cr", 2001),
@@ -897,6 +921,60 @@ mod tests {
         let a2 = c.authorization("u", "p", "POST", "/acs", &[1, 2]);
         assert!(a1.contains("nc=00000001") && a1.contains("cnonce=\"0102\""));
         assert!(a2.contains("nc=00000002"));
+    }
+
+    /// Cheap in-tree fuzzing: pseudo-random strings built from header-ish
+    /// pieces must never panic the parser or the verifier.
+    #[test]
+    fn random_headers_never_panic() {
+        let pieces = [
+            "Digest",
+            "Basic",
+            " ",
+            ",",
+            "=",
+            "\"",
+            "\\",
+            "realm",
+            "nonce",
+            "qop=auth",
+            "nc=00000001",
+            "é",
+            "\\é",
+            "ü\"",
+            "algorithm=SHA-256",
+            "uri=\"/cr\"",
+            "\t",
+            "==",
+            "response=",
+            "username=\"cpe\"",
+            "cnonce=x",
+            "/",
+            "ø",
+        ];
+        let mut server = DigestServer::new(b"k", "r", "cpe", "pw");
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut h = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = (x % 12) as usize;
+            for k in 0..n {
+                let idx = ((x >> (k * 5)) % pieces.len() as u64) as usize;
+                h.push_str(pieces[idx]);
+            }
+            let _ = parse_auth_items(&h);
+            let _ = parse_www_authenticate(&h);
+            let _ = server.verify(Some(&h), "GET", "/cr", 1);
+        }
+    }
+
+    #[test]
+    fn quoted_pair_with_multibyte_char() {
+        let items = parse_auth_items("Digest realm=\"a\\éb\"").unwrap();
+        assert_eq!(items[0].param("realm"), Some("aéb"));
+        assert!(parse_auth_items("Digest realm=\"a\\é").is_err());
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! HTTP(S) between the agent and the ACS, both directions. Bodies are bytes:
 //! this layer knows nothing of CWMP XML (DESIGN.md, "The lines between the
 //! parts").
+//!
+//! - [`digest`]: RFC 7616 Digest, client and server, pure.
+//! - [`tls`]: rustls client configuration (CA bundle, verify, mTLS).
+//! - [`acs_client`]: one [`acs_client::AcsSession`] per CWMP session.
+//! - [`conn_request`]: the Connection Request server (TR-069 §3.2.2).
 
 pub mod acs_client;
 pub mod conn_request;

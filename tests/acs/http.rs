@@ -1,50 +1,108 @@
-//! The HTTP(S) side of the scripted test ACS: a hyper server on loopback
-//! that hands each POST to the `AcsScript`, sets a session cookie the way
-//! GenieACS does, and can demand Basic or Digest credentials or speak TLS.
-
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+//! HTTP(S) side of the test ACS: counts connections, records requests,
+//! challenges with Basic or Digest, optional TLS (with client-cert check),
+//! and answers through a closure the test gives.
 
 use bytes::Bytes;
+use cwmpd::transport::digest::{Algorithm, DigestServer};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+use hyper::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use hyper::{HeaderMap, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::net::TcpListener;
 
-use cwmpd::transport::digest::DigestServer;
-
-use super::script::AcsScript;
-
-/// How the ACS authenticates the CPE.
-#[derive(Clone)]
+/// What the test server demands before calling the handler.
 pub enum Auth {
     None,
-    Basic { username: String, password: String },
-    Digest { username: String, password: String },
+    Basic {
+        user: String,
+        pass: String,
+    },
+    Digest {
+        user: String,
+        pass: String,
+        algorithms: Vec<Algorithm>,
+    },
+    /// Digest whose nonces go stale after one second.
+    DigestShortLived {
+        user: String,
+        pass: String,
+    },
 }
 
-/// What the server saw, for assertions.
-#[derive(Debug, Default, Clone)]
-pub struct Stats {
-    pub connections: usize,
-    pub posts: usize,
-    pub unauthorized: usize,
-    /// `Cookie` header of every POST (None when absent).
-    pub cookies: Vec<Option<String>>,
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub conn: usize,
+    pub method: String,
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// Passed authentication (or none was required).
+    pub authorized: bool,
+}
+
+/// The handler's answer.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Bytes,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn new(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: vec![],
+            body: Bytes::new(),
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn body(mut self, b: &str) -> Reply {
+        self.body = Bytes::copy_from_slice(b.as_bytes());
+        self
+    }
+    pub fn header(mut self, k: &'static str, v: &str) -> Reply {
+        self.headers.push((k, v.to_string()));
+        self
+    }
+    pub fn delay(mut self, d: Duration) -> Reply {
+        self.delay = d;
+        self
+    }
+}
+
+pub type Handler = Arc<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
+
+pub struct Options {
+    pub auth: Auth,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Drop each TCP connection this long after it was accepted, without
+    /// a word (like an ACS's idle timeout).
+    pub drop_after: Option<Duration>,
+    pub handler: Handler,
+}
+
+impl Options {
+    pub fn new(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Options {
+        Options {
+            auth: Auth::None,
+            tls: None,
+            drop_after: None,
+            handler: Arc::new(handler),
+        }
+    }
 }
 
 pub struct TestAcs {
     pub addr: SocketAddr,
-    /// While set, POSTs are accepted and never answered (a hung ACS).
-    pub stall: Arc<std::sync::atomic::AtomicBool>,
-    pub script: Arc<Mutex<AcsScript>>,
-    pub stats: Arc<Mutex<Stats>>,
-    tls: bool,
+    connections: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<Seen>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -54,72 +112,70 @@ impl Drop for TestAcs {
     }
 }
 
-struct Shared {
-    stall: Arc<std::sync::atomic::AtomicBool>,
-    script: Arc<Mutex<AcsScript>>,
-    stats: Arc<Mutex<Stats>>,
-    auth: Auth,
-    digest: Option<Mutex<DigestServer>>,
-}
-
 impl TestAcs {
-    /// Starts on 127.0.0.1 with a free port.
-    pub async fn start(
-        script: AcsScript,
-        auth: Auth,
-        tls: Option<Arc<rustls::ServerConfig>>,
-    ) -> TestAcs {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind test ACS");
-        let addr = listener.local_addr().expect("local addr");
-        let digest = match &auth {
-            Auth::Digest { username, password } => Some(Mutex::new(DigestServer::new(
-                b"test ACS digest key, not secret.",
-                "test-acs",
-                username,
-                password,
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+    pub fn url(&self, scheme: &str, host: &str, path: &str) -> String {
+        format!("{scheme}://{host}:{}{path}", self.addr.port())
+    }
+
+    pub async fn start(opts: Options) -> TestAcs {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let digest = match &opts.auth {
+            Auth::Digest {
+                user,
+                pass,
+                algorithms,
+            } => Some(Arc::new(Mutex::new(
+                DigestServer::new(b"test acs key", "acs", user, pass).with_algorithms(algorithms),
+            ))),
+            Auth::DigestShortLived { user, pass } => Some(Arc::new(Mutex::new(
+                DigestServer::new(b"test acs key", "acs", user, pass).with_limits(1, 64),
             ))),
             _ => None,
         };
-        let stall = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let shared = Arc::new(Shared {
-            stall: stall.clone(),
-            script: Arc::new(Mutex::new(script)),
-            stats: Arc::new(Mutex::new(Stats::default())),
-            auth,
-            digest,
-        });
-        let (script, stats) = (shared.script.clone(), shared.stats.clone());
-        let is_tls = tls.is_some();
-        let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+        let opts = Arc::new(opts);
+        let (c2, s2) = (connections.clone(), seen.clone());
         let task = tokio::spawn(async move {
-            let mut connection = 0usize;
             loop {
-                let Ok((stream, _)) = listener.accept().await else {
+                let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
-                connection += 1;
-                shared.stats.lock().unwrap().connections += 1;
-                let shared = shared.clone();
-                let acceptor = acceptor.clone();
+                let conn_id = c2.fetch_add(1, Ordering::SeqCst) + 1;
+                let (opts, seen, digest) = (opts.clone(), s2.clone(), digest.clone());
                 tokio::spawn(async move {
-                    let svc = service_fn(move |req| {
-                        let shared = shared.clone();
-                        async move { Ok::<_, Infallible>(handle(&shared, connection, req).await) }
-                    });
-                    match acceptor {
-                        Some(acceptor) => {
-                            if let Ok(tls) = acceptor.accept(stream).await {
-                                let _ = http1::Builder::new()
-                                    .serve_connection(TokioIo::new(tls), svc)
-                                    .await;
+                    let drop_after = opts.drop_after.unwrap_or(Duration::from_secs(3600));
+                    let tls_cfg = opts.tls.clone();
+                    let svc =
+                        hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                            let (opts, seen, digest) = (opts.clone(), seen.clone(), digest.clone());
+                            async move {
+                                Ok::<_, std::convert::Infallible>(
+                                    serve(req, conn_id, &opts, &seen, digest.as_deref()).await,
+                                )
                             }
+                        });
+                    match tls_cfg {
+                        Some(cfg) => {
+                            let Ok(tls) = tokio_rustls::TlsAcceptor::from(cfg).accept(tcp).await
+                            else {
+                                return;
+                            };
+                            let conn = hyper::server::conn::http1::Builder::new()
+                                .serve_connection(TokioIo::new(tls), svc);
+                            let _ = tokio::time::timeout(drop_after, conn).await;
                         }
                         None => {
-                            let _ = http1::Builder::new()
-                                .serve_connection(TokioIo::new(stream), svc)
-                                .await;
+                            let conn = hyper::server::conn::http1::Builder::new()
+                                .serve_connection(TokioIo::new(tcp), svc);
+                            let _ = tokio::time::timeout(drop_after, conn).await;
                         }
                     }
                 });
@@ -127,128 +183,125 @@ impl TestAcs {
         });
         TestAcs {
             addr,
-            stall,
-            script,
-            stats,
-            tls: is_tls,
+            connections,
+            seen,
             task,
         }
     }
-
-    pub fn url(&self) -> String {
-        let scheme = if self.tls { "https" } else { "http" };
-        format!("{scheme}://{}/acs", self.addr)
-    }
-
-    pub fn transcript(&self) -> Vec<String> {
-        self.script.lock().unwrap().transcript.clone()
-    }
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
-fn reply(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
-    *r.status_mut() = status;
-    r
-}
-
-async fn handle(
-    shared: &Shared,
-    connection: usize,
-    req: Request<Incoming>,
+async fn serve(
+    req: Request<hyper::body::Incoming>,
+    conn: usize,
+    opts: &Options,
+    seen: &Mutex<Vec<Seen>>,
+    digest: Option<&Mutex<DigestServer>>,
 ) -> Response<Full<Bytes>> {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let authorization = header("authorization");
-    let cookie = header("cookie");
-    let uri = req.uri().to_string();
-    let method = req.method().as_str().to_string();
-    if method != "POST" {
-        return reply(StatusCode::METHOD_NOT_ALLOWED, Vec::new());
-    }
-    // Authentication, as an ACS does it (TR-069 §3.4.4).
-    let challenge = match &shared.auth {
-        Auth::None => None,
-        Auth::Basic { username, password } => {
-            let expected = format!(
-                "Basic {}",
-                cwmpd::cwmp::xsd::base64_encode(format!("{username}:{password}").as_bytes())
-            );
-            (authorization.as_deref() != Some(expected.as_str()))
-                .then(|| vec!["Basic realm=\"test-acs\"".to_string()])
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let auth = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let mut challenge = Vec::new();
+    let authorized = match &opts.auth {
+        Auth::None => true,
+        Auth::Basic { user, pass } => {
+            let ok =
+                auth == Some(cwmpd::transport::acs_client::basic_credentials(user, pass).as_str());
+            if !ok {
+                challenge.push("Basic realm=\"acs\"".to_string());
+            }
+            ok
         }
-        Auth::Digest { .. } => {
-            let mut digest = shared
-                .digest
-                .as_ref()
-                .expect("digest server")
-                .lock()
-                .unwrap();
-            match digest.verify(authorization.as_deref(), &method, &uri, unix_now()) {
-                Ok(()) => None,
-                Err(e) => Some(digest.challenges(
-                    unix_now(),
-                    e == cwmpd::transport::digest::VerifyError::Stale,
-                )),
+        Auth::Digest { .. } | Auth::DigestShortLived { .. } => {
+            let mut d = digest.unwrap().lock().unwrap();
+            match d.verify(auth, parts.method.as_str(), &path, now_secs()) {
+                Ok(()) => true,
+                Err(e) => {
+                    challenge = d.challenges(
+                        now_secs(),
+                        e == cwmpd::transport::digest::VerifyError::Stale,
+                    );
+                    false
+                }
             }
         }
     };
-    if let Some(challenges) = challenge {
-        shared.stats.lock().unwrap().unauthorized += 1;
-        let mut r = reply(StatusCode::UNAUTHORIZED, Vec::new());
-        for c in challenges {
-            if let Ok(v) = c.parse() {
-                r.headers_mut().append("www-authenticate", v);
-            }
+    let s = Seen {
+        conn,
+        method: parts.method.to_string(),
+        path,
+        headers: parts.headers,
+        body,
+        authorized,
+    };
+    let index = {
+        let mut v = seen.lock().unwrap();
+        v.push(s.clone());
+        v.len() - 1
+    };
+    if !authorized {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = StatusCode::UNAUTHORIZED;
+        for c in challenge {
+            r.headers_mut()
+                .append(WWW_AUTHENTICATE, HeaderValue::from_str(&c).unwrap());
         }
         return r;
     }
-    let body = match req.into_body().collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return reply(StatusCode::BAD_REQUEST, Vec::new()),
+    let reply = (opts.handler)(&s, index);
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
+    let mut r = Response::new(Full::new(reply.body));
+    *r.status_mut() = StatusCode::from_u16(reply.status).unwrap();
+    for (k, v) in reply.headers {
+        r.headers_mut()
+            .append(k, HeaderValue::from_str(&v).unwrap());
+    }
+    r
+}
+
+/// A rustls server config for the test ACS.
+pub fn tls_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    client_ca: Option<CertificateDer<'static>>,
+) -> Arc<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let b = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let b = match client_ca {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(ca).unwrap();
+            let v = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
+            b.with_client_cert_verifier(v)
+        }
+        None => b.with_no_client_auth(),
     };
-    if shared.stall.load(std::sync::atomic::Ordering::SeqCst) {
-        shared.stats.lock().unwrap().posts += 1;
-        std::future::pending::<()>().await;
-    }
-    {
-        let mut stats = shared.stats.lock().unwrap();
-        stats.posts += 1;
-        stats.cookies.push(cookie.clone());
-    }
-    let answer = shared.script.lock().unwrap().handle_post(&body);
-    match answer {
-        Ok(Some(xml)) => {
-            let mut r = reply(StatusCode::OK, xml);
-            r.headers_mut().insert(
-                "content-type",
-                "text/xml; charset=\"utf-8\"".parse().unwrap(),
-            );
-            if cookie.is_none() {
-                let v = format!("session={connection}; Path=/");
-                r.headers_mut().insert("set-cookie", v.parse().unwrap());
-            }
-            r
-        }
-        Ok(None) => reply(StatusCode::NO_CONTENT, Vec::new()),
-        Err(e) => {
-            shared
-                .script
-                .lock()
-                .unwrap()
-                .transcript
-                .push(format!("ACS error: {e}"));
-            reply(StatusCode::BAD_REQUEST, e.into_bytes())
-        }
-    }
+    Arc::new(b.with_single_cert(chain, key).unwrap())
 }
