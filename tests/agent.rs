@@ -10,12 +10,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use acs::http::Auth;
-use acs::scripted::ScriptedAcs as TestAcs;
-use cwmpd::transport::digest::Algorithm;
 use acs::script::{AcsScript, Answer};
+use acs::scripted::ScriptedAcs as TestAcs;
 use cwmpd::cwmp::rpc::parameters::{GetParameterValues, ParameterValue, SetParameterValues};
 use cwmpd::cwmp::xsd::ValueType;
 use cwmpd::cwmp::{AcsRequest, CpeResponse};
+use cwmpd::transport::digest::Algorithm;
 
 struct Root(PathBuf);
 
@@ -128,11 +128,21 @@ async fn bootstrap_session_then_boot_only_after_restart() {
             .unwrap();
         assert_eq!(pw.value, "", "passwords read back empty");
     }
-    assert_eq!(acs.server.connections(), 1, "one connection for the whole session");
+    assert_eq!(
+        acs.server.connections(),
+        1,
+        "one connection for the whole session"
+    );
     let seen = acs.server.seen();
-    assert!(seen.iter().any(|s| !s.authorized), "digest challenge happened");
+    assert!(
+        seen.iter().any(|s| !s.authorized),
+        "digest challenge happened"
+    );
     let cookies = acs.authorized_cookies();
-    assert!(cookies.len() >= 3 && cookies.iter().skip(1).all(|c| c.is_some()), "cookie echoed: {cookies:?}");
+    assert!(
+        cookies.len() >= 3 && cookies.iter().skip(1).all(|c| c.is_some()),
+        "cookie echoed: {cookies:?}"
+    );
     drop(agent);
 
     // Restart: BOOT but no BOOTSTRAP (the URL was bootstrapped).
@@ -265,10 +275,7 @@ async fn kill_9_mid_session_resends_the_events() {
     // First run: the Inform arrives and is never answered; kill -9 then.
     acs.stall.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut agent = start_agent(&root.0);
-    wait_for("stalled Inform", 20, || {
-        !acs.server.seen().is_empty()
-    })
-    .await;
+    wait_for("stalled Inform", 20, || !acs.server.seen().is_empty()).await;
     agent.0.kill().unwrap(); // SIGKILL: no clean-up runs
     agent.0.wait().unwrap();
 

@@ -1,9 +1,9 @@
 //! Answers the ACS's requests during a session (the session's `RpcHandler`).
 //!
 //! Parameters go to the data model; actions that must wait for the end of
-//! the session (Reboot, FactoryReset, ScheduleInform, a new ACS URL) are
+//! the session (ScheduleInform, a configuration change) are
 //! recorded in `AfterSession` and carried out by the agent once the session
-//! is over (TR-069 §A.3.2.3: a Reboot happens after the session ends).
+//! is over.
 
 use crate::cwmp::rpc::control::GetRpcMethodsResponse;
 use crate::cwmp::rpc::parameters::{
@@ -17,9 +17,6 @@ use super::params::ParamModel;
 /// What the session asked for that happens after it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AfterSession {
-    /// CommandKey of a Reboot RPC.
-    pub reboot: Option<String>,
-    pub factory_reset: bool,
     /// (delay seconds, CommandKey) of ScheduleInform RPCs.
     pub scheduled: Vec<(u32, String)>,
     /// The configuration changed (SetParameterValues committed).
@@ -33,26 +30,21 @@ pub struct Handler<'a> {
 
 /// The RPCs this agent implements (answer to GetRPCMethods, TR-069
 /// §A.3.1.1). Only what the handler below really does is listed.
-pub const METHODS: [&str; 8] = [
+/// Reboot and FactoryReset arrive with the `System` actions (they must
+/// really happen, never be answered as done while nothing happens).
+pub const METHODS: [&str; 5] = [
     "GetRPCMethods",
     "GetParameterValues",
     "SetParameterValues",
     "GetParameterNames",
-    "Reboot",
-    "FactoryReset",
     "ScheduleInform",
-    "Inform",
 ];
 
 impl RpcHandler for Handler<'_> {
     fn handle(&mut self, request: &AcsRequest) -> Result<CpeResponse, Fault> {
         match request {
             AcsRequest::GetRpcMethods => Ok(CpeResponse::GetRpcMethods(GetRpcMethodsResponse {
-                method_list: METHODS
-                    .iter()
-                    .filter(|m| **m != "Inform")
-                    .map(|m| m.to_string())
-                    .collect(),
+                method_list: METHODS.iter().map(|m| m.to_string()).collect(),
             })),
             AcsRequest::GetParameterValues(g) => {
                 let list = self.model.get_values(&g.parameter_names)?;
@@ -78,14 +70,6 @@ impl RpcHandler for Handler<'_> {
                         status: ApplyStatus::Applied,
                     },
                 ))
-            }
-            AcsRequest::Reboot(r) => {
-                self.after.reboot = Some(r.command_key.clone());
-                Ok(CpeResponse::Reboot)
-            }
-            AcsRequest::FactoryReset => {
-                self.after.factory_reset = true;
-                Ok(CpeResponse::FactoryReset)
             }
             AcsRequest::ScheduleInform(s) => {
                 // A.3.2.10: DelaySeconds must be greater than zero.

@@ -548,18 +548,6 @@ impl Agent {
         if after.config_changed {
             self.reload();
         }
-        if let Some(key) = after.reboot {
-            // The reboot itself is a System action (issue: transfers and
-            // device operations); the event is kept so the next start
-            // reports `1 BOOT` + `M Reboot` with the CommandKey.
-            self.events.raise(EventCode::M_REBOOT, &key);
-            log::warn!(
-                "Reboot requested by the ACS (CommandKey {key:?}): not performed by this build"
-            );
-        }
-        if after.factory_reset {
-            log::warn!("FactoryReset requested by the ACS: not performed by this build");
-        }
     }
 }
 

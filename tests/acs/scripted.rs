@@ -44,7 +44,11 @@ fn answer(script: &Mutex<AcsScript>, stall: &AtomicBool, seen: &Seen, conn: usiz
 }
 
 impl ScriptedAcs {
-    pub async fn start(script: AcsScript, auth: Auth, tls: Option<Arc<rustls::ServerConfig>>) -> ScriptedAcs {
+    pub async fn start(
+        script: AcsScript,
+        auth: Auth,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> ScriptedAcs {
         let script = Arc::new(Mutex::new(script));
         let stall = Arc::new(AtomicBool::new(false));
         let (s, st) = (script.clone(), stall.clone());
@@ -66,7 +70,10 @@ impl ScriptedAcs {
     }
 
     pub fn transcript(&self) -> Vec<String> {
-        self.script.lock().map(|s| s.transcript.clone()).unwrap_or_default()
+        self.script
+            .lock()
+            .map(|s| s.transcript.clone())
+            .unwrap_or_default()
     }
 
     /// POSTs that passed authentication, with the Cookie header they carried.
@@ -75,7 +82,12 @@ impl ScriptedAcs {
             .seen()
             .iter()
             .filter(|s| s.authorized && s.method == "POST")
-            .map(|s| s.headers.get("cookie").and_then(|v| v.to_str().ok()).map(str::to_string))
+            .map(|s| {
+                s.headers
+                    .get("cookie")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            })
             .collect()
     }
 }

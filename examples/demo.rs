@@ -1,0 +1,121 @@
+//! The README's first command: the agent on a scratch root against the
+//! scripted test ACS on loopback, printing the session.
+//!
+//! `cargo run --example demo [DIR]` — DIR (default: a fresh temp dir) gets
+//! the shipped `/etc/config/cwmp` with the test ACS's URL and credentials
+//! filled in, plus a few OpenWrt identity files. The ACS demands HTTP
+//! Digest, then asks for the RPC methods, reads DeviceInfo and
+//! ManagementServer, changes the periodic inform interval and ends.
+
+#[path = "../tests/acs/mod.rs"]
+mod acs;
+
+use std::path::PathBuf;
+
+use acs::http::Auth;
+use acs::script::AcsScript;
+use acs::scripted::ScriptedAcs;
+use cwmpd::agent::identity::{Identity, Overrides};
+use cwmpd::agent::runtime::Agent;
+use cwmpd::agent::uci_store::UciConfigStore;
+use cwmpd::backend::uci;
+use cwmpd::config::Config;
+use cwmpd::cwmp::rpc::parameters::{
+    GetParameterNames, GetParameterValues, ParameterValue, SetParameterValues,
+};
+use cwmpd::cwmp::xsd::ValueType;
+use cwmpd::cwmp::AcsRequest;
+use cwmpd::paths::Root;
+use cwmpd::transport::digest::Algorithm;
+
+const DEFAULT_CONFIG: &str = include_str!("../files/etc/config/cwmp");
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("cwmpd-demo-{}", std::process::id())));
+    let root = Root::new(&dir);
+    cwmpd::logging::init(log::LevelFilter::Info);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(demo(root))
+}
+
+async fn demo(root: Root) -> Result<(), Box<dyn std::error::Error>> {
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::GetRpcMethods);
+    script.push(AcsRequest::GetParameterValues(GetParameterValues {
+        parameter_names: vec!["Device.DeviceInfo.".into()],
+    }));
+    script.push(AcsRequest::GetParameterNames(GetParameterNames {
+        parameter_path: "Device.ManagementServer.".into(),
+        next_level: true,
+    }));
+    script.push(AcsRequest::SetParameterValues(SetParameterValues {
+        parameter_list: vec![ParameterValue::new(
+            "Device.ManagementServer.PeriodicInformInterval",
+            "3600",
+            ValueType::UnsignedInt,
+        )],
+        parameter_key: "demo-1".into(),
+    }));
+    let acs = ScriptedAcs::start(
+        script,
+        Auth::Digest {
+            user: "cpe-demo".into(),
+            pass: "demo-secret".into(),
+            algorithms: vec![Algorithm::Sha256],
+        },
+        None,
+    )
+    .await;
+
+    // The shipped configuration, set up as an operator would with uci.
+    let mut pkg = uci::parse(DEFAULT_CONFIG)?;
+    pkg.set("acs", "acs", "url", &acs.url());
+    pkg.set("acs", "acs", "username", "cpe-demo");
+    pkg.set("acs", "acs", "password", "demo-secret");
+    pkg.set("cpe", "cpe", "username", "acs");
+    pkg.set("cpe", "cpe", "password", "cr-secret");
+    pkg.set("cpe", "cpe", "port", "0");
+    uci::save(&root.uci_config_dir().join("cwmp"), &pkg)?;
+    for (path, text) in [
+        ("/etc/openwrt_release", "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='24.10.0'\nDISTRIB_REVISION='r28427-6df0e3d02a'\n"),
+        ("/tmp/sysinfo/board_name", "demo,router\n"),
+        ("/tmp/sysinfo/model", "Demo Router v1\n"),
+        ("/sys/class/net/eth0/address", "02:00:5e:10:00:01\n"),
+    ] {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().ok_or("bad path")?)?;
+        std::fs::write(p, text)?;
+    }
+    println!("scratch root: {}", root.dir().display());
+    println!("test ACS:     {} (HTTP Digest SHA-256)\n", acs.url());
+
+    let load_root = root.clone();
+    let load = move || {
+        let pkg = uci::load(&load_root.uci_config_dir().join("cwmp")).map_err(|e| vec![e])?;
+        Config::from_package(&pkg).map(|c| c.settings())
+    };
+    let store = Box::new(UciConfigStore::new(root.uci_config_dir().join("cwmp")));
+    let identity = Identity::load(&root, &Overrides::default());
+    let mut agent = Agent::new(root.clone(), Box::new(load), store, identity)?;
+    // One session, then stop.
+    agent.run(|_| true).await;
+
+    println!("\n--- the session, as the ACS saw it ---");
+    for line in acs.transcript() {
+        println!("{line}");
+    }
+    let config = std::fs::read_to_string(root.uci_config_dir().join("cwmp"))?;
+    let interval = config
+        .lines()
+        .find(|l| l.contains("periodic_interval"))
+        .unwrap_or_default()
+        .trim();
+    println!("\n/etc/config/cwmp after the session: {interval}");
+    println!("TCP connections used: {}", acs.server.connections());
+    Ok(())
+}
