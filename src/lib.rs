@@ -3,3 +3,5 @@
 //! The crate is a library plus the `cwmpd` binary so that integration tests,
 //! benchmarks and fuzz targets exercise the same code the daemon runs.
 //! See DESIGN.md at the repository root for the map of the parts.
+
+pub mod backend;

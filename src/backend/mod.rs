@@ -1,0 +1,3 @@
+//! Backends: the agent's access to the system it manages.
+
+pub mod uci;
