@@ -5,3 +5,4 @@
 //! See DESIGN.md at the repository root for the map of the parts.
 
 pub mod backend;
+pub mod config;
