@@ -121,6 +121,7 @@ fn malformed_files_are_rejected_by_both() {
         ("config t 'bad-name'\n", 1),
         ("config t n\nconfig u n\n", 2),
         ("config t\n\toption 'a.b' c\n", 2),
+        ("config t n\nconfig t n\nconfig t n\n\toption a b\n", 4),
     ];
     for (text, line) in cases {
         let d = dirs("bad");

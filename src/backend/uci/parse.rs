@@ -276,6 +276,8 @@ struct Parser {
     package: Package,
     /// Index of the section the `option`/`list` lines go to.
     section: Option<usize>,
+    /// Named sections already reopened once by a second `config` line.
+    reopened: Vec<String>,
 }
 
 impl Parser {
@@ -347,9 +349,22 @@ impl Parser {
                 ));
             }
         }
+        let exists = pkg.section_index(&name).is_some();
         pkg.set_section(&name, &stype)
             .map_err(|_| Syntax("invalid section"))?;
         self.section = pkg.section_index(&name);
+        if exists {
+            // libuci loses track of the current section from the third
+            // `config` line naming the same section on (its `uci_set` leaves
+            // `ptr.last` unset once the type was re-allocated), so options
+            // after it fail as if no section were open. Match that, so a file
+            // we accept is one libuci accepts.
+            if self.reopened.contains(&name) {
+                self.section = None;
+            } else {
+                self.reopened.push(name);
+            }
+        }
         Ok(())
     }
 
@@ -369,6 +384,11 @@ impl Parser {
             .get(index)
             .map(|s| s.name.clone())
             .ok_or(Syntax("section vanished"))?;
+        // libuci's parser calls `uci_set` with an incomplete lookup, so an
+        // empty value neither creates nor deletes the option: it is ignored.
+        if !list && value.is_empty() {
+            return Ok(());
+        }
         let result = if list {
             pkg.add_list_unchecked(&sname, &name, &value)
         } else {
@@ -385,6 +405,7 @@ pub fn parse_package(name: &str, text: &[u8], file: &Path) -> Result<Package, Uc
     let mut parser = Parser {
         package: Package::new(name),
         section: None,
+        reopened: Vec::new(),
     };
     let error = |cur: &Cursor, reason: &str| UciError::Parse {
         file: PathBuf::from(file),
