@@ -17,8 +17,9 @@ use acs::script::AcsScript;
 use acs::scripted::ScriptedAcs;
 use cwmpd::agent::identity::{Identity, Overrides};
 use cwmpd::agent::runtime::Agent;
+use cwmpd::agent::settings::Settings;
 use cwmpd::agent::uci_store::UciConfigStore;
-use cwmpd::backend::uci;
+use cwmpd::backend::uci::{Store, Transaction};
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::parameters::{
     GetParameterNames, GetParameterValues, ParameterValue, SetParameterValues,
@@ -72,15 +73,24 @@ async fn demo(root: Root) -> Result<(), Box<dyn std::error::Error>> {
     )
     .await;
 
-    // The shipped configuration, set up as an operator would with uci.
-    let mut pkg = uci::parse(DEFAULT_CONFIG)?;
-    pkg.set("acs", "acs", "url", &acs.url());
-    pkg.set("acs", "acs", "username", "cpe-demo");
-    pkg.set("acs", "acs", "password", "demo-secret");
-    pkg.set("cpe", "cpe", "username", "acs");
-    pkg.set("cpe", "cpe", "password", "cr-secret");
-    pkg.set("cpe", "cpe", "port", "0");
-    uci::save(&root.uci_config_dir().join("cwmp"), &pkg)?;
+    // The shipped configuration, set up as an operator would with
+    // `uci set cwmp.acs.url=...; uci commit cwmp`.
+    let config_file = root.uci_config_dir().join("cwmp");
+    std::fs::create_dir_all(root.uci_config_dir())?;
+    std::fs::write(&config_file, DEFAULT_CONFIG)?;
+    let uci = Store::new(root.dir());
+    let mut txn = Transaction::new(&uci);
+    for (section, option, value) in [
+        ("acs", "url", acs.url()),
+        ("acs", "username", "cpe-demo".into()),
+        ("acs", "password", "demo-secret".into()),
+        ("cpe", "username", "acs".into()),
+        ("cpe", "password", "cr-secret".into()),
+        ("cpe", "port", "0".into()),
+    ] {
+        txn.set_option("cwmp", section, option, &value)?;
+    }
+    txn.commit()?;
     for (path, text) in [
         ("/etc/openwrt_release", "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='24.10.0'\nDISTRIB_REVISION='r28427-6df0e3d02a'\n"),
         ("/tmp/sysinfo/board_name", "demo,router\n"),
@@ -96,10 +106,14 @@ async fn demo(root: Root) -> Result<(), Box<dyn std::error::Error>> {
 
     let load_root = root.clone();
     let load = move || {
-        let pkg = uci::load(&load_root.uci_config_dir().join("cwmp")).map_err(|e| vec![e])?;
-        Config::from_package(&pkg).map(|c| c.settings())
+        let pkg = Store::new(load_root.dir())
+            .load("cwmp")
+            .map_err(|e| vec![e.to_string()])?;
+        Config::from_package(&pkg)
+            .map(|c| Settings::from_config(&c))
+            .map_err(|e| vec![e.to_string()])
     };
-    let store = Box::new(UciConfigStore::new(root.uci_config_dir().join("cwmp")));
+    let store = Box::new(UciConfigStore::new(Store::new(root.dir())));
     let identity = Identity::load(&root, &Overrides::default());
     let mut agent = Agent::new(root.clone(), Box::new(load), store, identity)?;
     // One session, then stop.
@@ -109,7 +123,7 @@ async fn demo(root: Root) -> Result<(), Box<dyn std::error::Error>> {
     for line in acs.transcript() {
         println!("{line}");
     }
-    let config = std::fs::read_to_string(root.uci_config_dir().join("cwmp"))?;
+    let config = std::fs::read_to_string(&config_file)?;
     let interval = config
         .lines()
         .find(|l| l.contains("periodic_interval"))

@@ -1,513 +1,601 @@
-//! `/etc/config/cwmp` → typed, validated configuration (DESIGN.md
-//! "Configuration: UCI package `cwmp`"). Pure: takes the parsed package.
+//! The agent's configuration: UCI package `cwmp` (DESIGN.md "Configuration:
+//! UCI package `cwmp`") parsed into typed settings.
 //!
-//! Every option is a setting of the vendor CLIs (../shared/seeds): each bad
-//! value gives an error naming the option (`cwmp.acs.url: ...`), all errors
-//! are reported together, and nothing is taken from a configuration that
-//! has any (the agent keeps its last good one).
+//! Pure: takes an already parsed [`Package`]; reading the file is the
+//! runtime's job (`backend::uci::Store::load("cwmp")`). Every bad value is
+//! reported, each error naming its option as `cwmp.<section>.<option>`.
+//! Limits follow the vendor CLIs in shared/seeds (URL forms, 256-character
+//! URLs, plaintext passwords of at most 126 characters) and the TR-181
+//! `Device.ManagementServer.` ranges the same settings map to.
 
-use std::path::PathBuf;
-use std::time::Duration;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::backend::uci::Package;
-use crate::cwmp::session::retry::RetryPolicy;
-use crate::cwmp::xsd::DateTime;
-use crate::transport::tls::TlsSettings;
+use crate::backend::uci::{Package, Section, Value};
 
-/// Vendor limit on plaintext passwords (seed "Common errors": "The entered
-/// password is plaintext and longer than 126 characters").
-pub const MAX_PASSWORD_LEN: usize = 126;
-/// Vendor limit on URLs ("Contain 256 characters at most"; TR-181 string(256)).
-pub const MAX_URL_LEN: usize = 256;
-/// TR-181 ManagementServer.Username / ConnectionRequestUsername: string(256).
-pub const MAX_USERNAME_LEN: usize = 256;
-
+/// A bad value, named by its option.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AcsConfig {
-    pub url: String,
+pub struct ConfigError {
+    /// `cwmp.<section>.<option>` (or two of them joined by ` and `).
+    pub option: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.option, self.message)
+    }
+}
+
+/// All errors found in one configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+/// `config cwmp 'cwmp'`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct General {
+    pub enable: bool,
+    pub log_level: LogLevel,
+}
+
+/// `config acs 'acs'`: how to reach the ACS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acs {
+    /// Configured ACS URL; None: use the DHCP-discovered one, then `default_url`.
+    pub url: Option<String>,
     pub username: String,
     pub password: String,
-    pub default_url: String,
+    pub default_url: Option<String>,
     pub default_username: String,
     pub default_password: String,
+    /// Accept an ACS URL from DHCP option 43 when `url` is empty.
     pub dhcp_discovery: bool,
     pub ca_file: Option<String>,
+    /// Verify the ACS certificate (HTTPS).
     pub verify: bool,
     pub client_cert: Option<String>,
     pub client_key: Option<String>,
 }
 
+/// Where the Connection Request server listens / what URL is announced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CpeConfig {
+pub enum ConnectionRequest {
+    /// `url`: announced as given.
+    Url(String),
+    /// `interface`: the address of this netifd interface, with `port`/`path`.
+    Interface(String),
+    /// Neither: chosen from the address used to reach the ACS.
+    Auto,
+}
+
+/// `config cpe 'cpe'`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cpe {
+    /// Connection Request credentials (ACS → CPE).
     pub username: String,
     pub password: String,
-    pub url: String,
-    pub interface: String,
+    pub connection_request: ConnectionRequest,
     pub port: u16,
     pub path: String,
     pub provisioning_code: String,
     pub periodic_inform: bool,
+    /// Seconds.
     pub periodic_interval: u32,
-    /// Unix seconds; `None` when unset or the Unknown Time.
-    pub periodic_time: Option<i64>,
-    pub schedule_time: Option<i64>,
+    /// TR-069 dateTime the periodic informs are aligned to.
+    pub periodic_time: Option<String>,
+    /// One-shot connection initiation (dateTime).
+    pub schedule_time: Option<String>,
+    /// Seconds without ACS response before a session fails.
     pub timeout: u32,
-    pub max_retries: u32,
+    /// None: retry forever.
+    pub max_retries: Option<u32>,
+    /// TR-069 3.2.1.1 session retry policy, seconds (m).
     pub retry_min_wait: u32,
+    /// TR-069 3.2.1.1 retry multiplier (k) in thousandths.
     pub retry_multiplier: u32,
     pub download: bool,
     pub upload: bool,
     pub backup: bool,
-    pub backup_delay: u32,
+    /// Seconds.
+    pub backup_delay: Option<u32>,
     pub ipv6: bool,
 }
 
+/// `config stun 'stun'` (TR-069 Annex G).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StunConfig {
+pub struct Stun {
     pub enable: bool,
-    pub server: String,
+    pub server: Option<String>,
     pub port: u16,
     pub username: String,
     pub password: String,
+    /// Seconds.
     pub min_keepalive: u32,
-    pub max_keepalive: u32,
-}
-
-/// Operator overrides of the device identity (`config device 'device'`,
-/// filled by the package's uci-defaults).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeviceConfig {
-    pub manufacturer: String,
-    pub oui: String,
-    pub product_class: String,
-    pub serial_number: String,
+    /// Seconds; -1 means no maximum.
+    pub max_keepalive: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    pub enable: bool,
-    pub log_level: String,
-    pub acs: AcsConfig,
-    pub cpe: CpeConfig,
-    pub stun: StunConfig,
-    pub device: DeviceConfig,
+    pub cwmp: General,
+    pub acs: Acs,
+    pub cpe: Cpe,
+    pub stun: Stun,
 }
 
-/// Reads options of one section, collecting errors that name them.
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            cwmp: General {
+                enable: true,
+                log_level: LogLevel::Info,
+            },
+            acs: Acs {
+                url: None,
+                username: String::new(),
+                password: String::new(),
+                default_url: None,
+                default_username: String::new(),
+                default_password: String::new(),
+                dhcp_discovery: true,
+                ca_file: None,
+                verify: true,
+                client_cert: None,
+                client_key: None,
+            },
+            cpe: Cpe {
+                username: String::new(),
+                password: String::new(),
+                connection_request: ConnectionRequest::Auto,
+                port: 7547,
+                // Empty: the agent generates a random path once and keeps
+                // it, so the Connection Request URL cannot be guessed.
+                path: String::new(),
+                provisioning_code: String::new(),
+                periodic_inform: true,
+                periodic_interval: 600,
+                periodic_time: None,
+                schedule_time: None,
+                timeout: 30,
+                max_retries: None,
+                retry_min_wait: 5,
+                retry_multiplier: 2000,
+                download: true,
+                upload: true,
+                backup: false,
+                backup_delay: None,
+                ipv6: false,
+            },
+            stun: Stun {
+                enable: false,
+                server: None,
+                port: 3478,
+                username: String::new(),
+                password: String::new(),
+                min_keepalive: 20,
+                max_keepalive: 60,
+            },
+        }
+    }
+}
+
+/// Maximum URL length (seeds: "Contain 256 characters at most").
+const MAX_URL: usize = 256;
+/// Maximum plaintext password (seeds, "Common Errors").
+const MAX_PASSWORD: usize = 126;
+/// TR-181 ManagementServer.Username / ConnectionRequestUsername: string(256).
+const MAX_USERNAME: usize = 256;
+/// TR-181 DeviceInfo.ProvisioningCode: string(64).
+const MAX_PROVISIONING_CODE: usize = 64;
+
+/// Reads options of one section, collecting errors.
 struct Reader<'a> {
-    pkg: &'a Package,
-    section: &'static str,
-    errors: &'a mut Vec<String>,
+    section_name: &'static str,
+    section: Option<&'a Section>,
+    errors: &'a mut Vec<ConfigError>,
 }
 
 impl Reader<'_> {
-    fn raw(&self, option: &str) -> Option<String> {
-        self.pkg.get(self.section, option)
+    fn fail(&mut self, option: &str, message: impl Into<String>) {
+        self.errors.push(ConfigError {
+            option: format!("cwmp.{}.{}", self.section_name, option),
+            message: message.into(),
+        });
     }
 
-    fn err(&mut self, option: &str, why: impl std::fmt::Display) {
-        self.errors
-            .push(format!("cwmp.{}.{option}: {why}", self.section));
-    }
-
-    fn string(&mut self, option: &str, max: usize) -> String {
-        let v = self.raw(option).unwrap_or_default();
-        if v.chars().count() > max {
-            self.err(option, format!("longer than {max} characters"));
+    /// The option's text; a list where one value is expected is an error.
+    fn text(&mut self, option: &str) -> Option<String> {
+        match self.section.and_then(|s| s.get(option)) {
+            None => None,
+            Some(Value::Single(v)) => Some(v.clone()),
+            Some(Value::List(_)) => {
+                self.fail(option, "expected a single value, found a list");
+                None
+            }
         }
-        v
     }
 
-    fn password(&mut self, option: &str) -> String {
-        let v = self.raw(option).unwrap_or_default();
-        if v.chars().count() > MAX_PASSWORD_LEN {
-            self.err(option, format!("longer than {MAX_PASSWORD_LEN} characters"));
-        }
-        if v.chars().any(|c| c.is_control()) {
-            self.err(option, "contains control characters");
-        }
-        v
-    }
-
+    /// UCI booleans as `config_get_bool` accepts them.
     fn boolean(&mut self, option: &str, default: bool) -> bool {
-        match self.raw(option).as_deref().map(str::trim) {
-            None | Some("") => default,
-            // The values libuci's config_get_bool accepts.
-            Some("1" | "on" | "true" | "yes" | "enabled") => true,
-            Some("0" | "off" | "false" | "no" | "disabled") => false,
-            Some(other) => {
-                self.err(option, format!("{other:?} is not a boolean (0/1)"));
+        let Some(v) = self.text(option) else {
+            return default;
+        };
+        match v.as_str() {
+            "1" | "on" | "true" | "yes" | "enabled" => true,
+            "0" | "off" | "false" | "no" | "disabled" => false,
+            _ => {
+                self.fail(option, format!("{v:?} is not a boolean (use 1 or 0)"));
                 default
             }
         }
     }
 
-    fn number(&mut self, option: &str, default: u32, min: u32, max: u32) -> u32 {
-        match self.raw(option).as_deref().map(str::trim) {
-            None | Some("") => default,
-            Some(s) => match s.parse::<u32>() {
-                Ok(n) if (min..=max).contains(&n) => n,
-                _ => {
-                    self.err(
-                        option,
-                        format!("{s:?} is not a whole number in {min}..{max}"),
-                    );
-                    default
-                }
-            },
-        }
+    fn number<T>(&mut self, option: &str, default: T, min: i64, max: i64) -> T
+    where
+        T: TryFrom<i64> + Copy,
+    {
+        self.optional_number(option, min, max).unwrap_or(default)
     }
 
-    fn url(&mut self, option: &str) -> String {
-        let v = self.raw(option).unwrap_or_default().trim().to_string();
-        if !v.is_empty() {
-            if let Err(why) = check_http_url(&v) {
-                self.err(option, why);
-            }
-        }
-        v
-    }
-
-    fn time(&mut self, option: &str) -> Option<i64> {
-        let v = self.raw(option)?;
-        let v = v.trim();
-        if v.is_empty() {
-            return None;
-        }
-        match DateTime::parse(v) {
-            Some(t) if t == DateTime::UNKNOWN => None,
-            Some(t) => Some(t.to_unix()),
-            None => {
-                self.err(
+    fn optional_number<T>(&mut self, option: &str, min: i64, max: i64) -> Option<T>
+    where
+        T: TryFrom<i64>,
+    {
+        let v = self.text(option)?;
+        match v.trim().parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => T::try_from(n).ok(),
+            _ => {
+                self.fail(
                     option,
-                    format!("{v:?} is not a time like 2026-01-31T02:00:00Z"),
+                    format!("{v:?} is not a whole number in {min}..={max}"),
                 );
                 None
             }
         }
     }
 
-    fn optional(&self, option: &str) -> Option<String> {
-        self.raw(option).filter(|s| !s.trim().is_empty())
+    /// Free text of bounded length without control characters.
+    fn string(&mut self, option: &str, max: usize) -> String {
+        let Some(v) = self.text(option) else {
+            return String::new();
+        };
+        if v.chars().count() > max {
+            self.fail(option, format!("longer than {max} characters"));
+            return String::new();
+        }
+        if v.chars().any(char::is_control) {
+            self.fail(option, "contains control characters");
+            return String::new();
+        }
+        v
+    }
+
+    fn optional_string(&mut self, option: &str, max: usize) -> Option<String> {
+        Some(self.string(option, max)).filter(|s| !s.is_empty())
+    }
+
+    /// An absolute file path, or nothing.
+    fn path(&mut self, option: &str) -> Option<String> {
+        let v = self.optional_string(option, 4096)?;
+        if v.starts_with('/') {
+            Some(v)
+        } else {
+            self.fail(option, format!("{v:?} is not an absolute path"));
+            None
+        }
+    }
+
+    /// An ACS URL: http or https, a host, at most 256 characters.
+    fn acs_url(&mut self, option: &str) -> Option<String> {
+        let v = self.optional_string(option, MAX_URL)?;
+        match check_acs_url(&v) {
+            Ok(()) => Some(v),
+            Err(m) => {
+                self.fail(option, m);
+                None
+            }
+        }
+    }
+
+    fn date_time(&mut self, option: &str) -> Option<String> {
+        let v = self.optional_string(option, 64)?;
+        if is_date_time(&v) {
+            Some(v)
+        } else {
+            self.fail(
+                option,
+                format!("{v:?} is not a dateTime like 2024-01-31T02:00:00Z"),
+            );
+            None
+        }
     }
 }
 
-/// An ACS URL must be http(s)://host[:port][/path] (vendor: "The ACS URL
-/// must be in HTTP format"; TR-069 §3.1: the ACS URL is an HTTP(S) URL).
-pub fn check_http_url(url: &str) -> Result<(), String> {
-    if url.chars().count() > MAX_URL_LEN {
-        return Err(format!("longer than {MAX_URL_LEN} characters"));
-    }
-    let rest = url
+fn check_acs_url(v: &str) -> Result<(), String> {
+    let rest = v
         .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| format!("{url:?} is not an http:// or https:// URL"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        let (host, after) = v6
-            .split_once(']')
-            .ok_or_else(|| format!("{url:?}: unterminated IPv6 address"))?;
-        if let Some(port) = after.strip_prefix(':') {
-            check_port(port, url)?;
-        } else if !after.is_empty() {
-            return Err(format!("{url:?}: junk after the IPv6 address"));
-        }
-        host
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => {
-                check_port(port, url)?;
-                host
-            }
-            None => authority,
-        }
-    };
-    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c == '@') {
-        return Err(format!("{url:?} has no valid host"));
+        .or_else(|| v.strip_prefix("https://"))
+        .ok_or_else(|| format!("{v:?} must start with http:// or https://"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty() || host.starts_with(':') {
+        return Err(format!("{v:?} has no host"));
     }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{url:?} contains blanks"));
+    if v.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!("{v:?} contains blanks or control characters"));
     }
     Ok(())
 }
 
-fn check_port(port: &str, url: &str) -> Result<(), String> {
-    match port.parse::<u16>() {
-        Ok(p) if p > 0 => Ok(()),
-        _ => Err(format!("{url:?} has an invalid port")),
+/// The seeds' CPE URL form `http://ip[:port]/…`: an IP literal, not a name.
+fn check_cpe_url(v: &str) -> Result<(), String> {
+    let rest = v
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{v:?} must have the form http://ip[:port]/"))?;
+    let (authority, _path) = rest
+        .split_once('/')
+        .ok_or_else(|| format!("{v:?} must end the address with '/' (http://ip[:port]/)"))?;
+    let port = if let Some(r) = authority.strip_prefix('[') {
+        let (h, after) = r
+            .split_once(']')
+            .ok_or_else(|| format!("{v:?}: unterminated IPv6 address"))?;
+        if h.parse::<Ipv6Addr>().is_err() {
+            return Err(format!("{v:?}: {h:?} is not an IPv6 address"));
+        }
+        after.strip_prefix(':')
+    } else {
+        let (h, p) = match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        };
+        if h.parse::<Ipv4Addr>().is_err() {
+            return Err(format!(
+                "{v:?}: {h:?} is not an IP address (names are not allowed)"
+            ));
+        }
+        p
+    };
+    if let Some(p) = port {
+        match p.parse::<u16>() {
+            Ok(n) if n > 0 => {}
+            _ => return Err(format!("{v:?}: bad port {p:?}")),
+        }
     }
+    Ok(())
+}
+
+/// TR-069 dateTime (XML Schema): `YYYY-MM-DDTHH:MM:SS[.frac][Z|±HH:MM]`.
+fn is_date_time(v: &str) -> bool {
+    let b = v.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let base = b.len() >= 19
+        && digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && b.get(10) == Some(&b'T')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19);
+    if !base {
+        return false;
+    }
+    let mut rest = v.get(19..).unwrap_or("");
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = frac.get(n..).unwrap_or("");
+    }
+    match rest.as_bytes() {
+        [] | [b'Z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+fn find_section<'a>(pkg: &'a Package, name: &'a str) -> Option<&'a Section> {
+    // The named section, else the first section of that type.
+    pkg.section(name)
+        .or_else(|| pkg.sections_of_type(name).next())
 }
 
 impl Config {
-    /// Parses and validates the `cwmp` package.
-    pub fn from_package(pkg: &Package) -> Result<Config, Vec<String>> {
+    /// Build the configuration from the parsed `cwmp` package. Missing
+    /// sections and options take their defaults; every bad value is reported.
+    pub fn from_package(pkg: &Package) -> Result<Config, ConfigErrors> {
+        let d = Config::default();
         let mut errors = Vec::new();
-        let mut r = Reader {
-            pkg,
-            section: "cwmp",
-            errors: &mut errors,
-        };
-        let enable = r.boolean("enable", true);
-        let log_level = r.raw("log_level").unwrap_or_else(|| "info".into());
-        if crate::logging::parse_level(&log_level).is_none() {
-            r.err(
-                "log_level",
-                format!("{log_level:?} is not error, warning, info or debug"),
-            );
-        }
 
         let mut r = Reader {
-            pkg,
-            section: "acs",
+            section_name: "cwmp",
+            section: find_section(pkg, "cwmp"),
             errors: &mut errors,
         };
-        let acs = AcsConfig {
-            url: r.url("url"),
-            username: r.string("username", MAX_USERNAME_LEN),
-            password: r.password("password"),
-            default_url: r.url("default_url"),
-            default_username: r.string("default_username", MAX_USERNAME_LEN),
-            default_password: r.password("default_password"),
-            dhcp_discovery: r.boolean("dhcp_discovery", false),
-            ca_file: r.optional("ca_file"),
-            verify: r.boolean("verify", true),
-            client_cert: r.optional("client_cert"),
-            client_key: r.optional("client_key"),
+        let enable = r.boolean("enable", d.cwmp.enable);
+        let log_level = match r.text("log_level").as_deref() {
+            None | Some("") => d.cwmp.log_level,
+            Some("error") => LogLevel::Error,
+            Some("warn") | Some("warning") => LogLevel::Warn,
+            Some("info") => LogLevel::Info,
+            Some("debug") => LogLevel::Debug,
+            Some(other) => {
+                r.fail(
+                    "log_level",
+                    format!("{other:?} is not one of error, warn, info, debug"),
+                );
+                d.cwmp.log_level
+            }
+        };
+        let cwmp = General { enable, log_level };
+
+        let mut r = Reader {
+            section_name: "acs",
+            section: find_section(pkg, "acs"),
+            errors: &mut errors,
+        };
+        let acs = Acs {
+            url: r.acs_url("url"),
+            username: r.string("username", MAX_USERNAME),
+            password: r.string("password", MAX_PASSWORD),
+            default_url: r.acs_url("default_url"),
+            default_username: r.string("default_username", MAX_USERNAME),
+            default_password: r.string("default_password", MAX_PASSWORD),
+            dhcp_discovery: r.boolean("dhcp_discovery", d.acs.dhcp_discovery),
+            ca_file: r.path("ca_file"),
+            verify: r.boolean("verify", d.acs.verify),
+            client_cert: r.path("client_cert"),
+            client_key: r.path("client_key"),
         };
         if acs.client_cert.is_some() != acs.client_key.is_some() {
-            r.err("client_key", "client_cert and client_key go together");
+            errors.push(ConfigError {
+                option: "cwmp.acs.client_cert and cwmp.acs.client_key".into(),
+                message: "must be set together".into(),
+            });
         }
 
         let mut r = Reader {
-            pkg,
-            section: "cpe",
+            section_name: "cpe",
+            section: find_section(pkg, "cpe"),
             errors: &mut errors,
         };
-        let url = r.raw("url").unwrap_or_default().trim().to_string();
-        if !url.is_empty() {
-            if !url.starts_with("http://") {
-                // Vendor: "The CPE URL must be in HTTP format".
-                r.err("url", format!("{url:?} is not an http:// URL"));
-            } else if let Err(why) = check_http_url(&url) {
-                r.err("url", why);
+        let url = r.optional_string("url", MAX_URL);
+        let url = url.and_then(|u| match check_cpe_url(&u) {
+            Ok(()) => Some(u),
+            Err(m) => {
+                r.fail("url", m);
+                None
+            }
+        });
+        let interface = r.optional_string("interface", 64);
+        if let Some(i) = &interface {
+            if !i
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'@'))
+            {
+                r.fail("interface", format!("{i:?} is not an interface name"));
             }
         }
-        let interface = r.raw("interface").unwrap_or_default().trim().to_string();
-        if !url.is_empty() && !interface.is_empty() {
-            // The CLI offers either a CPE URL or a source interface.
-            r.err(
-                "interface",
-                "cwmp.cpe.url and cwmp.cpe.interface are mutually exclusive",
-            );
-        }
-        let path = r.raw("path").unwrap_or_default();
-        if path
-            .chars()
-            .any(|c| c.is_whitespace() || c == '?' || c == '#')
-        {
-            r.err("path", "must be a plain URL path");
-        }
-        let cpe = CpeConfig {
-            username: r.string("username", MAX_USERNAME_LEN),
-            password: r.password("password"),
-            url,
-            interface,
-            port: r.number("port", 7547, 0, 65535) as u16,
+        let connection_request = match (url, interface) {
+            (Some(_), Some(_)) => {
+                r.errors.push(ConfigError {
+                    option: "cwmp.cpe.url and cwmp.cpe.interface".into(),
+                    message: "are mutually exclusive; set only one".into(),
+                });
+                ConnectionRequest::Auto
+            }
+            (Some(u), None) => ConnectionRequest::Url(u),
+            (None, Some(i)) => ConnectionRequest::Interface(i),
+            (None, None) => ConnectionRequest::Auto,
+        };
+        let path = match r.optional_string("path", MAX_URL) {
+            None => d.cpe.path.clone(),
+            Some(p) if p.starts_with('/') && !p.contains(char::is_whitespace) => p,
+            Some(p) => {
+                r.fail(
+                    "path",
+                    format!("{p:?} must start with '/' and have no blanks"),
+                );
+                d.cpe.path.clone()
+            }
+        };
+        let cpe = Cpe {
+            username: r.string("username", MAX_USERNAME),
+            password: r.string("password", MAX_PASSWORD),
+            connection_request,
+            // 0 lets the kernel pick a free port (host mode, tests); the
+            // announced ConnectionRequestURL always carries the bound port.
+            port: r.number("port", d.cpe.port, 0, 65535),
             path,
-            provisioning_code: r.string("provisioning_code", 64),
-            periodic_inform: r.boolean("periodic_inform", true),
-            periodic_interval: r.number("periodic_interval", 600, 1, u32::MAX),
-            periodic_time: r.time("periodic_time"),
-            schedule_time: r.time("schedule_time"),
-            timeout: r.number("timeout", 30, 1, 3600),
-            max_retries: r.number("max_retries", 0, 0, 65535),
-            retry_min_wait: r.number("retry_min_wait", 5, 1, 65535),
-            retry_multiplier: r.number("retry_multiplier", 2000, 1000, 65535),
-            download: r.boolean("download", true),
-            upload: r.boolean("upload", true),
-            backup: r.boolean("backup", false),
-            backup_delay: r.number("backup_delay", 300, 1, 86_400),
-            ipv6: r.boolean("ipv6", false),
+            provisioning_code: r.string("provisioning_code", MAX_PROVISIONING_CODE),
+            periodic_inform: r.boolean("periodic_inform", d.cpe.periodic_inform),
+            // TR-181 PeriodicInformInterval: unsignedInt[1:].
+            periodic_interval: r.number(
+                "periodic_interval",
+                d.cpe.periodic_interval,
+                1,
+                u32::MAX as i64,
+            ),
+            periodic_time: r.date_time("periodic_time"),
+            schedule_time: r.date_time("schedule_time"),
+            timeout: r.number("timeout", d.cpe.timeout, 1, 3600),
+            max_retries: r.optional_number("max_retries", 0, u32::MAX as i64),
+            // TR-181 CWMPRetryMinimumWaitInterval unsignedInt[1:65535],
+            // CWMPRetryIntervalMultiplier unsignedInt[1000:65535].
+            retry_min_wait: r.number("retry_min_wait", d.cpe.retry_min_wait, 1, 65535),
+            retry_multiplier: r.number("retry_multiplier", d.cpe.retry_multiplier, 1000, 65535),
+            download: r.boolean("download", d.cpe.download),
+            upload: r.boolean("upload", d.cpe.upload),
+            backup: r.boolean("backup", d.cpe.backup),
+            backup_delay: r.optional_number("backup_delay", 0, u32::MAX as i64),
+            ipv6: r.boolean("ipv6", d.cpe.ipv6),
         };
 
         let mut r = Reader {
-            pkg,
-            section: "stun",
+            section_name: "stun",
+            section: find_section(pkg, "stun"),
             errors: &mut errors,
         };
-        let stun = StunConfig {
-            enable: r.boolean("enable", false),
-            server: r.string("server", 256),
-            port: r.number("port", 3478, 1, 65535) as u16,
-            username: r.string("username", MAX_USERNAME_LEN),
-            password: r.password("password"),
-            min_keepalive: r.number("min_keepalive", 20, 1, 86_400),
-            max_keepalive: r.number("max_keepalive", 60, 1, 86_400),
+        let stun = Stun {
+            enable: r.boolean("enable", d.stun.enable),
+            server: r.optional_string("server", MAX_URL),
+            port: r.number("port", d.stun.port, 1, 65535),
+            username: r.string("username", MAX_USERNAME),
+            password: r.string("password", MAX_PASSWORD),
+            // TR-181 STUNMinimumKeepAlivePeriod unsignedInt,
+            // STUNMaximumKeepAlivePeriod int[-1:].
+            min_keepalive: r.number("min_keepalive", d.stun.min_keepalive, 0, u32::MAX as i64),
+            max_keepalive: r.number("max_keepalive", d.stun.max_keepalive, -1, i32::MAX as i64),
         };
-        if stun.min_keepalive > stun.max_keepalive {
-            r.err("min_keepalive", "greater than max_keepalive");
+        if stun.max_keepalive >= 0 && (stun.max_keepalive as i64) < stun.min_keepalive as i64 {
+            errors.push(ConfigError {
+                option: "cwmp.stun.min_keepalive and cwmp.stun.max_keepalive".into(),
+                message: "min_keepalive exceeds max_keepalive".into(),
+            });
         }
-        if stun.enable && stun.server.trim().is_empty() {
-            r.err("server", "STUN is enabled without a server");
+        if stun.enable && stun.server.is_none() {
+            errors.push(ConfigError {
+                option: "cwmp.stun.server".into(),
+                message: "required when STUN is enabled".into(),
+            });
         }
-        let mut r = Reader {
-            pkg,
-            section: "device",
-            errors: &mut errors,
-        };
-        let device = DeviceConfig {
-            manufacturer: r.string("manufacturer", 64),
-            oui: r.string("oui", 6),
-            product_class: r.string("product_class", 64),
-            serial_number: r.string("serial_number", 64),
-        };
-        if !device.oui.is_empty() && !device.oui.chars().all(|c| c.is_ascii_hexdigit()) {
-            r.err("oui", "must be six hexadecimal digits");
-        }
+
         if errors.is_empty() {
             Ok(Config {
-                enable,
-                log_level,
+                cwmp,
                 acs,
                 cpe,
                 stun,
-                device,
             })
         } else {
-            Err(errors)
+            Err(ConfigErrors(errors))
         }
-    }
-
-    /// The agent's runtime view (paths are made absolute on the router;
-    /// the agent resolves them under its root).
-    pub fn settings(&self) -> crate::agent::settings::Settings {
-        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
-        crate::agent::settings::Settings {
-            enabled: self.enable,
-            acs_url: opt(&self.acs.url),
-            acs_username: self.acs.username.clone(),
-            acs_password: self.acs.password.clone(),
-            default_url: opt(&self.acs.default_url),
-            default_username: self.acs.default_username.clone(),
-            default_password: self.acs.default_password.clone(),
-            dhcp_discovery: self.acs.dhcp_discovery,
-            tls: TlsSettings {
-                ca_file: self.acs.ca_file.as_ref().map(PathBuf::from),
-                verify: self.acs.verify,
-                client_cert: self.acs.client_cert.as_ref().map(PathBuf::from),
-                client_key: self.acs.client_key.as_ref().map(PathBuf::from),
-            },
-            cr_username: self.cpe.username.clone(),
-            cr_password: self.cpe.password.clone(),
-            cr_url: opt(&self.cpe.url),
-            cr_interface: opt(&self.cpe.interface),
-            cr_port: self.cpe.port,
-            cr_path: opt(&self.cpe.path),
-            provisioning_code: self.cpe.provisioning_code.clone(),
-            periodic_enable: self.cpe.periodic_inform,
-            periodic_interval: self.cpe.periodic_interval,
-            periodic_time: self.cpe.periodic_time,
-            schedule_time: self.cpe.schedule_time,
-            response_timeout: Duration::from_secs(u64::from(self.cpe.timeout)),
-            max_retries: self.cpe.max_retries,
-            retry: RetryPolicy {
-                min_wait_secs: self.cpe.retry_min_wait,
-                multiplier: self.cpe.retry_multiplier,
-            },
-            download: self.cpe.download,
-            upload: self.cpe.upload,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::backend::uci::parse;
-
-    fn errors(text: &str) -> Vec<String> {
-        Config::from_package(&parse(text).unwrap()).unwrap_err()
-    }
-
-    #[test]
-    fn shipped_default_parses_with_documented_defaults() {
-        let text = include_str!("../files/etc/config/cwmp");
-        let c = Config::from_package(&parse(text).unwrap()).unwrap();
-        assert!(c.acs.verify);
-        assert_eq!(c.cpe.port, 7547);
-        assert!(c.cpe.periodic_inform);
-        assert_eq!(c.cpe.periodic_interval, 600);
-        assert_eq!(c.cpe.timeout, 30);
-        assert_eq!((c.cpe.retry_min_wait, c.cpe.retry_multiplier), (5, 2000));
-        assert!(c.cpe.download && c.cpe.upload && !c.cpe.backup);
-        assert_eq!(
-            (c.stun.port, c.stun.min_keepalive, c.stun.max_keepalive),
-            (3478, 20, 60)
-        );
-    }
-
-    #[test]
-    fn each_bad_value_names_its_option() {
-        let cases = [
-            (
-                "config acs 'acs'\n\toption url 'ftp://x/'\n",
-                "cwmp.acs.url",
-            ),
-            ("config acs 'acs'\n\toption url 'http://'\n", "cwmp.acs.url"),
-            (
-                "config acs 'acs'\n\toption url 'http://h:99999/'\n",
-                "cwmp.acs.url",
-            ),
-            ("config cpe 'cpe'\n\toption port '70000'\n", "cwmp.cpe.port"),
-            (
-                "config cpe 'cpe'\n\toption periodic_interval '0'\n",
-                "cwmp.cpe.periodic_interval",
-            ),
-            (
-                "config cpe 'cpe'\n\toption retry_multiplier '999'\n",
-                "cwmp.cpe.retry_multiplier",
-            ),
-            (
-                "config cpe 'cpe'\n\toption url 'http://1.2.3.4/'\n\toption interface 'wan'\n",
-                "cwmp.cpe.interface",
-            ),
-            (
-                "config cpe 'cpe'\n\toption periodic_time 'tomorrow'\n",
-                "cwmp.cpe.periodic_time",
-            ),
-            (
-                "config cpe 'cpe'\n\toption periodic_inform 'maybe'\n",
-                "cwmp.cpe.periodic_inform",
-            ),
-            (
-                "config cwmp 'cwmp'\n\toption log_level 'loud'\n",
-                "cwmp.cwmp.log_level",
-            ),
-            (
-                "config acs 'acs'\n\toption client_cert '/c.pem'\n",
-                "cwmp.acs.client_key",
-            ),
-        ];
-        for (text, option) in cases {
-            let e = errors(text);
-            assert!(e.iter().any(|m| m.starts_with(option)), "{text:?} → {e:?}");
-        }
-        let long = "x".repeat(MAX_PASSWORD_LEN + 1);
-        let e = errors(&format!("config acs 'acs'\n\toption password '{long}'\n"));
-        assert!(e[0].starts_with("cwmp.acs.password"), "{e:?}");
-    }
-
-    #[test]
-    fn all_errors_are_reported_together() {
-        let e = errors("config acs 'acs'\n\toption url 'x'\nconfig cpe 'cpe'\n\toption port 'x'\n");
-        assert_eq!(e.len(), 2, "{e:?}");
-    }
-
-    #[test]
-    fn empty_package_is_valid_defaults() {
-        let c = Config::from_package(&Package::default()).unwrap();
-        assert!(c.enable);
-        assert_eq!(c.acs.url, "");
-        assert_eq!(c.settings().acs_target(None), None);
     }
 }

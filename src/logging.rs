@@ -31,20 +31,19 @@ impl Log for StderrLogger {
     fn flush(&self) {}
 }
 
-/// Parses `error`, `warning`/`warn`, `info`, `debug` (the UCI values).
-pub fn parse_level(text: &str) -> Option<LevelFilter> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "error" | "err" => Some(LevelFilter::Error),
-        "warning" | "warn" => Some(LevelFilter::Warn),
-        "info" | "notice" => Some(LevelFilter::Info),
-        "debug" => Some(LevelFilter::Debug),
-        "trace" => Some(LevelFilter::Trace),
-        _ => None,
-    }
-}
-
 /// Installs the logger (once; later calls only change the level).
 pub fn init(level: LevelFilter) {
     let _ = log::set_logger(&LOGGER);
     log::set_max_level(level);
+}
+
+/// The filter for a configured level (`cwmp.cwmp.log_level`).
+pub fn level_filter(level: crate::config::LogLevel) -> LevelFilter {
+    use crate::config::LogLevel;
+    match level {
+        LogLevel::Error => LevelFilter::Error,
+        LogLevel::Warn => LevelFilter::Warn,
+        LogLevel::Info => LevelFilter::Info,
+        LogLevel::Debug => LevelFilter::Debug,
+    }
 }

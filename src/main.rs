@@ -11,8 +11,9 @@ use std::process::ExitCode;
 
 use cwmpd::agent::identity::{Identity, Overrides};
 use cwmpd::agent::runtime::Agent;
+use cwmpd::agent::settings::Settings;
 use cwmpd::agent::uci_store::UciConfigStore;
-use cwmpd::backend::uci;
+use cwmpd::backend::uci::Store;
 use cwmpd::config::Config;
 use cwmpd::logging;
 use cwmpd::paths::Root;
@@ -22,9 +23,13 @@ fn usage() -> ExitCode {
     ExitCode::from(2)
 }
 
+/// `/etc/config/cwmp` (with pending `uci set` changes from /tmp/.uci, as
+/// libuci reads it) → validated configuration, or every error found.
 fn load_config(root: &Root) -> Result<Config, Vec<String>> {
-    let pkg = uci::load(&root.uci_config_dir().join("cwmp")).map_err(|e| vec![e])?;
-    Config::from_package(&pkg)
+    let pkg = Store::new(root.dir())
+        .load("cwmp")
+        .map_err(|e| vec![e.to_string()])?;
+    Config::from_package(&pkg).map_err(|e| e.0.iter().map(|e| e.to_string()).collect())
 }
 
 fn main() -> ExitCode {
@@ -75,23 +80,15 @@ fn run(root: Root, once: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    logging::init(logging::parse_level(&config.log_level).unwrap_or(log::LevelFilter::Info));
-    if !config.enable {
+    logging::init(logging::level_filter(config.cwmp.log_level));
+    if !config.cwmp.enable {
         log::info!("disabled (cwmp.cwmp.enable is 0)");
         return ExitCode::SUCCESS;
     }
-    let identity = Identity::load(
-        &root,
-        &Overrides {
-            manufacturer: Some(config.device.manufacturer.clone()),
-            oui: Some(config.device.oui.clone()),
-            product_class: Some(config.device.product_class.clone()),
-            serial_number: Some(config.device.serial_number.clone()),
-        },
-    );
+    let identity = Identity::load(&root, &device_overrides(&root));
     let loader_root = root.clone();
-    let loader = Box::new(move || load_config(&loader_root).map(|c| c.settings()));
-    let store = Box::new(UciConfigStore::new(root.uci_config_dir().join("cwmp")));
+    let loader = Box::new(move || load_config(&loader_root).map(|c| Settings::from_config(&c)));
+    let store = Box::new(UciConfigStore::new(Store::new(root.dir())));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -113,4 +110,21 @@ fn run(root: Root, once: bool) -> ExitCode {
         agent.run(|_| once).await;
         ExitCode::SUCCESS
     })
+}
+
+/// `cwmp.device.*`: identity overrides written by the package's
+/// uci-defaults or the operator (optional; OpenWrt's own files otherwise).
+fn device_overrides(root: &Root) -> Overrides {
+    let pkg = Store::new(root.dir()).load("cwmp").ok();
+    let get = |o: &str| {
+        pkg.as_ref()
+            .and_then(|p| p.get_str("device", o))
+            .map(str::to_string)
+    };
+    Overrides {
+        manufacturer: get("manufacturer"),
+        oui: get("oui"),
+        product_class: get("product_class"),
+        serial_number: get("serial_number"),
+    }
 }

@@ -143,6 +143,14 @@ async fn bootstrap_session_then_boot_only_after_restart() {
         cookies.len() >= 3 && cookies.iter().skip(1).all(|c| c.is_some()),
         "cookie echoed: {cookies:?}"
     );
+    // The ACS counts the session at its 204; the agent records the
+    // bootstrap right after. Killed before that, it would (rightly) send
+    // BOOTSTRAP again, so wait for the record.
+    let state = root.0.join("etc/cwmpd/state");
+    wait_for("bootstrap recorded", 10, || {
+        std::fs::read_to_string(&state).is_ok_and(|s| s.contains("bootstrapped_url"))
+    })
+    .await;
     drop(agent);
 
     // Restart: BOOT but no BOOTSTRAP (the URL was bootstrapped).

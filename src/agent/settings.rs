@@ -108,3 +108,58 @@ impl Settings {
             })
     }
 }
+
+impl Settings {
+    /// The runtime view of a validated configuration.
+    pub fn from_config(c: &crate::config::Config) -> Settings {
+        use crate::config::ConnectionRequest;
+        use crate::cwmp::xsd::DateTime;
+        let time = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(DateTime::parse)
+                .filter(|d| *d != DateTime::UNKNOWN)
+                .map(|d| d.to_unix())
+        };
+        let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+        let (cr_url, cr_interface) = match &c.cpe.connection_request {
+            ConnectionRequest::Url(u) => (Some(u.clone()), None),
+            ConnectionRequest::Interface(i) => (None, Some(i.clone())),
+            ConnectionRequest::Auto => (None, None),
+        };
+        Settings {
+            enabled: c.cwmp.enable,
+            acs_url: c.acs.url.clone(),
+            acs_username: c.acs.username.clone(),
+            acs_password: c.acs.password.clone(),
+            default_url: c.acs.default_url.clone(),
+            default_username: c.acs.default_username.clone(),
+            default_password: c.acs.default_password.clone(),
+            dhcp_discovery: c.acs.dhcp_discovery,
+            tls: TlsSettings {
+                ca_file: c.acs.ca_file.as_ref().map(Into::into),
+                verify: c.acs.verify,
+                client_cert: c.acs.client_cert.as_ref().map(Into::into),
+                client_key: c.acs.client_key.as_ref().map(Into::into),
+            },
+            cr_username: c.cpe.username.clone(),
+            cr_password: c.cpe.password.clone(),
+            cr_url,
+            cr_interface,
+            cr_port: c.cpe.port,
+            cr_path: nonempty(&c.cpe.path),
+            provisioning_code: c.cpe.provisioning_code.clone(),
+            periodic_enable: c.cpe.periodic_inform,
+            periodic_interval: c.cpe.periodic_interval,
+            periodic_time: time(&c.cpe.periodic_time),
+            schedule_time: time(&c.cpe.schedule_time),
+            response_timeout: Duration::from_secs(u64::from(c.cpe.timeout)),
+            max_retries: c.cpe.max_retries.unwrap_or(0),
+            retry: RetryPolicy {
+                min_wait_secs: c.cpe.retry_min_wait,
+                multiplier: c.cpe.retry_multiplier,
+            },
+            download: c.cpe.download,
+            upload: c.cpe.upload,
+        }
+    }
+}

@@ -1,24 +1,26 @@
 //! `ConfigStore` over the `cwmp` UCI package: ManagementServer writes land
-//! in `/etc/config/cwmp`, committed atomically (temp file + rename), so the
-//! ACS and `uci set` overwrite each other and the later wins.
+//! in `/etc/config/cwmp` through a UCI transaction (staged, validated as a
+//! whole, committed atomically), so the ACS and `uci set` overwrite each
+//! other and the later wins.
 
-use std::path::PathBuf;
-
-use crate::backend::uci;
+use crate::backend::uci::{Store, Transaction};
+use crate::config::Config;
 
 use super::params::ConfigStore;
 
+const PACKAGE: &str = "cwmp";
+
 pub struct UciConfigStore {
-    path: PathBuf,
+    store: Store,
     /// The ParameterKey of the last successful SetParameterValues, for the
     /// agent to persist.
     parameter_key: Option<String>,
 }
 
 impl UciConfigStore {
-    pub fn new(path: PathBuf) -> UciConfigStore {
+    pub fn new(store: Store) -> UciConfigStore {
         UciConfigStore {
-            path,
+            store,
             parameter_key: None,
         }
     }
@@ -26,7 +28,8 @@ impl UciConfigStore {
 
 impl ConfigStore for UciConfigStore {
     fn get(&self, section: &str, option: &str) -> Option<String> {
-        uci::load(&self.path).ok()?.get(section, option)
+        let pkg = self.store.load(PACKAGE).ok()?;
+        pkg.get_str(section, option).map(str::to_string)
     }
 
     fn apply(
@@ -34,15 +37,25 @@ impl ConfigStore for UciConfigStore {
         changes: &[(String, String, String)],
         parameter_key: &str,
     ) -> Result<(), String> {
-        let mut pkg = uci::load(&self.path)?;
+        let mut txn = Transaction::new(&self.store);
         for (section, option, value) in changes {
-            // Sections of the cwmp package are named after their type.
-            pkg.set(section, section, option, value);
+            let exists = txn
+                .section(PACKAGE, section)
+                .map_err(|e| e.to_string())?
+                .is_some();
+            if !exists {
+                // Sections of the cwmp package are named after their type.
+                txn.set_section(PACKAGE, section, section)
+                    .map_err(|e| e.to_string())?;
+            }
+            txn.set_option(PACKAGE, section, option, value)
+                .map_err(|e| e.to_string())?;
         }
-        // Validate the result as a whole before anything is written: an
-        // ACS must not be able to store what `uci`/LuCI would refuse.
-        crate::config::Config::from_package(&pkg).map_err(|e| e.join("; "))?;
-        uci::save(&self.path, &pkg).map_err(|e| format!("{}: {e}", self.path.display()))?;
+        // The result as a whole must be a configuration `cwmpd check-config`
+        // accepts; otherwise nothing is written.
+        let staged = txn.package(PACKAGE).map_err(|e| e.to_string())?;
+        Config::from_package(staged).map_err(|e| e.to_string())?;
+        txn.commit().map_err(|e| e.to_string())?;
         self.parameter_key = Some(parameter_key.to_string());
         Ok(())
     }

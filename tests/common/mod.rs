@@ -1,6 +1,8 @@
 //! One example of every CWMP message, shared by the codec tests.
 #![allow(dead_code)]
 
+pub mod real_uci;
+
 use cwmpd::cwmp::rpc::attributes::*;
 use cwmpd::cwmp::rpc::control::*;
 use cwmpd::cwmp::rpc::du::*;

@@ -1,159 +1,47 @@
-//! UCI configuration files (openwrt-reference.md §3): read, change, write.
+//! Native reader/writer of OpenWrt's UCI configuration format.
 //!
-//! Grammar (libuci `file.c`): `config <type> ['<name>']`, `option <name>
-//! <value>`, `list <name> <value>`, `package <name>`; keywords may be
-//! abbreviated to their first letter; `;` separates commands; `#` outside
-//! quotes starts a comment; `'…'` is literal, `"…"` and bare words take a
-//! backslash as "next character literally"; a backslash before the newline
-//! continues the line. Writing follows `uci export`: one section per
-//! block, values single-quoted, `'` written as `'\''`.
+//! Behaviour follows libuci (openwrt/uci `file.c`, `list.c`, `delta.c`) so
+//! that what we read equals what `uci show` prints and what we write is read
+//! back unchanged by libuci. See openwrt-reference.md §3.
+//!
+//! - [`parse`]: the config file grammar (§3.2) into a [`Package`].
+//! - [`write`]: the `uci export` format and the `uci show` rendering.
+//! - [`delta`]: the `/tmp/.uci/<pkg>` change files (§3.3).
+//! - [`store`]: files under a root directory, locking, commit, revert.
+//! - [`txn`]: a multi-package transaction for a CWMP session.
 
+pub mod delta;
+mod error;
+mod model;
 pub mod parse;
+pub mod store;
+pub mod txn;
+pub mod write;
 
-use std::fs;
-use std::io;
-use std::path::Path;
+pub use error::UciError;
+pub use model::{Package, Section, Value};
+pub use store::Store;
+pub use txn::Transaction;
 
-pub use parse::{parse, ParseError};
-
-/// An option's value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    Single(String),
-    List(Vec<String>),
+/// `[A-Za-z0-9_]+`: section and option names (libuci `uci_validate_name`).
+pub fn valid_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
-/// One `config` block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    /// `None` for an anonymous section.
-    pub name: Option<String>,
-    pub stype: String,
-    pub options: Vec<(String, Value)>,
+/// `[A-Za-z0-9_-]+`: package (file) names (libuci `uci_validate_package`).
+pub fn valid_package_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
 }
 
-impl Section {
-    pub fn get(&self, option: &str) -> Option<&Value> {
-        self.options
-            .iter()
-            .find(|(k, _)| k == option)
-            .map(|(_, v)| v)
-    }
-
-    /// The option as a single string (a list gives its items joined by a
-    /// space, as `uci get` prints them).
-    pub fn get_str(&self, option: &str) -> Option<String> {
-        match self.get(option)? {
-            Value::Single(s) => Some(s.clone()),
-            Value::List(items) => Some(items.join(" ")),
-        }
-    }
-
-    pub fn set(&mut self, option: &str, value: Value) {
-        match self.options.iter_mut().find(|(k, _)| k == option) {
-            Some((_, v)) => *v = value,
-            None => self.options.push((option.to_string(), value)),
-        }
-    }
-
-    pub fn remove(&mut self, option: &str) {
-        self.options.retain(|(k, _)| k != option);
-    }
+/// Printable non-blank ASCII: section types (libuci `uci_validate_type`).
+pub fn valid_type(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| (33..=126).contains(&c))
 }
 
-/// One configuration file (`/etc/config/<package>`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Package {
-    pub sections: Vec<Section>,
-}
-
-impl Package {
-    pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections
-            .iter()
-            .find(|s| s.name.as_deref() == Some(name))
-    }
-
-    pub fn section_mut(&mut self, name: &str) -> Option<&mut Section> {
-        self.sections
-            .iter_mut()
-            .find(|s| s.name.as_deref() == Some(name))
-    }
-
-    /// `section.option` as a string.
-    pub fn get(&self, section: &str, option: &str) -> Option<String> {
-        self.section(section)?.get_str(option)
-    }
-
-    /// Sets `section.option`, creating the named section with type
-    /// `stype` if it does not exist.
-    pub fn set(&mut self, section: &str, stype: &str, option: &str, value: &str) {
-        if self.section(section).is_none() {
-            self.sections.push(Section {
-                name: Some(section.to_string()),
-                stype: stype.to_string(),
-                options: Vec::new(),
-            });
-        }
-        if let Some(s) = self.section_mut(section) {
-            s.set(option, Value::Single(value.to_string()));
-        }
-    }
-
-    /// The text `uci export` would print for this package, without the
-    /// `package` line (the form of a file in /etc/config).
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        for s in &self.sections {
-            out.push_str("\nconfig ");
-            out.push_str(&s.stype);
-            if let Some(name) = &s.name {
-                out.push(' ');
-                out.push_str(&quote(name));
-            }
-            out.push('\n');
-            for (k, v) in &s.options {
-                match v {
-                    Value::Single(v) => {
-                        out.push_str(&format!("\toption {k} {}\n", quote(v)));
-                    }
-                    Value::List(items) => {
-                        for item in items {
-                            out.push_str(&format!("\tlist {k} {}\n", quote(item)));
-                        }
-                    }
-                }
-            }
-        }
-        out.push('\n');
-        out
-    }
-}
-
-/// Single-quotes a value the way libuci's writer does (`'` → `'\''`).
-pub fn quote(v: &str) -> String {
-    format!("'{}'", v.replace('\'', "'\\''"))
-}
-
-/// Reads and parses a package file. A missing file is an empty package.
-pub fn load(path: &Path) -> Result<Package, String> {
-    match fs::read(path) {
-        Ok(bytes) => {
-            parse(&String::from_utf8_lossy(&bytes)).map_err(|e| format!("{}: {e}", path.display()))
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Package::default()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
-}
-
-/// Writes a package atomically (temp file + fsync + rename), keeping the
-/// file's permission bits, as `uci commit` does.
-pub fn save(path: &Path, package: &Package) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(path).map(|m| m.permissions().mode()).ok();
-    crate::store::write_atomically(path, package.to_text().as_bytes())?;
-    if let Some(mode) = mode {
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))?;
-    }
-    Ok(())
+/// No control characters other than TAB, CR, LF (libuci `uci_validate_text`).
+pub fn valid_text(s: &str) -> bool {
+    s.bytes()
+        .all(|c| c >= 32 || c == b'\t' || c == b'\n' || c == b'\r')
 }
