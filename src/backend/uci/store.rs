@@ -223,11 +223,15 @@ impl Store {
     /// error in any of them leaves all files untouched. Extra changes must
     /// all apply (unlike replayed delta lines, which libuci skips).
     pub fn commit_with(&self, packages: &[(String, Vec<Change>)]) -> Result<(), UciError> {
-        let mut order: Vec<&(String, Vec<Change>)> = packages.iter().collect();
-        // A fixed lock order keeps two committing agents from deadlocking.
-        order.sort_by(|a, b| a.0.cmp(&b.0));
+        // One entry per package (locking a file twice from this process
+        // would block on ourselves), in name order: a fixed lock order keeps
+        // two committing agents from deadlocking.
+        let mut merged: std::collections::BTreeMap<&str, Vec<&Change>> = Default::default();
+        for (pkg, extra) in packages {
+            merged.entry(pkg.as_str()).or_default().extend(extra.iter());
+        }
         let mut staged = Vec::new();
-        for (pkg, extra) in order {
+        for (pkg, extra) in merged {
             let (locked, mut package) = self.lock_and_read(pkg)?;
             for change in extra {
                 change.apply(&mut package)?;
