@@ -315,3 +315,136 @@ async fn kill_9_mid_session_resends_the_events() {
         "delivered events forgotten:\n{state}"
     );
 }
+
+/// The ConnectionRequestURL the CPE announced in its last Inform.
+fn cr_url(acs: &TestAcs) -> String {
+    let s = acs.script.lock().unwrap();
+    let inform = s.informs.last().expect("an Inform");
+    inform
+        .parameter_list
+        .iter()
+        .find(|p| p.name == "Device.ManagementServer.ConnectionRequestURL")
+        .map(|p| p.value.clone())
+        .expect("ConnectionRequestURL in the Inform")
+}
+
+fn curl_status(args: &[&str]) -> String {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "10",
+        ])
+        .args(args)
+        .output()
+        .expect("curl runs (installed by .ci/deps)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn connection_request_by_curl_starts_a_session() {
+    let root = scratch("cr");
+    let acs = TestAcs::start(AcsScript::new(), Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let _agent = start_agent(&root.0);
+    wait_for("first session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let url = cr_url(&acs);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        url.len() > "http://127.0.0.1:1/".len() + 16,
+        "random path: {url}"
+    );
+
+    // Wrong password: 401 and no session.
+    let bad = curl_status(&["--digest", "-u", "acs:wrong", &url]);
+    assert_eq!(bad, "401");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        acs.script.lock().unwrap().informs.len(),
+        1,
+        "no session after a refused request"
+    );
+
+    // Right password (configured cwmp.cpe.username/password): 200 and a
+    // session with 6 CONNECTION REQUEST.
+    let started = Instant::now();
+    let good = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || curl_status(&["--digest", "-u", "acs:crpass", &url])
+    })
+    .await
+    .unwrap();
+    assert_eq!(good, "200");
+    wait_for("CR session", 20, || {
+        acs.script.lock().unwrap().informs.len() >= 2
+    })
+    .await;
+    let ev = events(&acs, 1);
+    assert_eq!(
+        ev,
+        ["6 CONNECTION REQUEST"],
+        "after {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn tls_session_checks_the_ca_and_the_host_name() {
+    use acs::http::tls_config;
+    use acs::pki::Ca;
+    let root = scratch("tls");
+    let ca = Ca::new("cwmpd test CA");
+    let leaf = ca.server(&["localhost"]);
+    let server_tls = tls_config(vec![leaf.der.clone()], leaf.key(), None);
+    std::fs::create_dir_all(root.0.join("etc/ssl")).unwrap();
+    ca.write(&root.0.join("etc/ssl"), "acs-ca.pem");
+    let acs = TestAcs::start(AcsScript::new(), Auth::None, Some(server_tls)).await;
+    let ca_option = "\toption ca_file '/etc/ssl/acs-ca.pem'\n";
+
+    // Right CA, right name: a session.
+    let url = acs.url_with_host("localhost");
+    write_config(&root.0, &url, "");
+    let mut cfg = std::fs::read_to_string(root.0.join("etc/config/cwmp")).unwrap();
+    cfg = cfg.replace(
+        "config acs 'acs'\n",
+        &format!("config acs 'acs'\n{ca_option}"),
+    );
+    std::fs::write(root.0.join("etc/config/cwmp"), &cfg).unwrap();
+    let agent = start_agent(&root.0);
+    wait_for("TLS session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    drop(agent);
+
+    // Same server reached by IP: the name does not match → no session.
+    let by_ip = cfg.replace(&url, &acs.url());
+    std::fs::write(root.0.join("etc/config/cwmp"), by_ip).unwrap();
+    let state = root.0.join("etc/cwmpd/state");
+    let agent = start_agent(&root.0);
+    wait_for("failed attempt (host name)", 20, || {
+        std::fs::read_to_string(&state).is_ok_and(|s| s.contains("retry_count\t1"))
+    })
+    .await;
+    drop(agent);
+    assert_eq!(acs.script.lock().unwrap().informs.len(), 1);
+
+    // Another CA: no session either.
+    let other = Ca::new("someone else");
+    other.write(&root.0.join("etc/ssl"), "acs-ca.pem");
+    std::fs::write(root.0.join("etc/config/cwmp"), &cfg).unwrap();
+    let _ = std::fs::remove_file(&state);
+    let _agent = start_agent(&root.0);
+    wait_for("failed attempt (CA)", 20, || {
+        std::fs::read_to_string(&state).is_ok_and(|s| s.contains("retry_count\t1"))
+    })
+    .await;
+    assert_eq!(acs.script.lock().unwrap().informs.len(), 1);
+}

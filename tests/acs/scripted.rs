@@ -65,8 +65,13 @@ impl ScriptedAcs {
     }
 
     pub fn url(&self) -> String {
+        self.url_with_host("127.0.0.1")
+    }
+
+    /// The URL under another host name (TLS tests: the certificate's name).
+    pub fn url_with_host(&self, host: &str) -> String {
         self.server
-            .url(if self.tls { "https" } else { "http" }, "127.0.0.1", "/acs")
+            .url(if self.tls { "https" } else { "http" }, host, "/acs")
     }
 
     pub fn transcript(&self) -> Vec<String> {
