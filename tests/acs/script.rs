@@ -37,6 +37,9 @@ pub struct AcsScript {
     pub answers: Vec<(AcsRequest, Answer)>,
     pub transcript: Vec<String>,
     pub sessions_completed: usize,
+    /// When each Inform arrived and each session ended (for benchmarks).
+    pub inform_times: Vec<std::time::Instant>,
+    pub end_times: Vec<std::time::Instant>,
     in_flight: Option<AcsRequest>,
     version: CwmpVersion,
     next_id: u64,
@@ -90,6 +93,7 @@ impl AcsScript {
                     self.log(format!("             {} = {}", p.name, p.value));
                 }
                 self.informs.push(inform);
+                self.inform_times.push(std::time::Instant::now());
                 if let Some(code) = self.inform_faults.pop_front() {
                     self.log(format!("ACS → CPE  Fault {code}"));
                     let fault = Body::Fault(SoapFault::new(Fault::new(FaultCode(code))));
@@ -186,6 +190,7 @@ impl AcsScript {
             None => {
                 self.log("ACS → CPE  (204 No Content: session ends)".into());
                 self.sessions_completed += 1;
+                self.end_times.push(std::time::Instant::now());
                 None
             }
         }
