@@ -94,3 +94,37 @@ fn fixtures_decode_to_the_expected_messages() {
         assert_eq!(decoded.envelope, msg, "{}", path.display());
     }
 }
+
+#[test]
+fn characters_xml_cannot_carry_are_replaced_not_emitted() {
+    use cwmpd::cwmp::rpc::parameters::*;
+    use cwmpd::cwmp::xsd::ValueType;
+    let all_ascii: String = (0u8..0x80).map(char::from).collect();
+    let value = format!("{all_ascii}\u{FFFE}\u{FFFF}é€😀");
+    let msg = common::env(
+        "x",
+        Body::CpeResponse(CpeResponse::GetParameterValues(
+            GetParameterValuesResponse {
+                parameter_list: vec![ParameterValue::new("A.b", value.clone(), ValueType::String)],
+            },
+        )),
+    );
+    let decoded = decode_from(
+        &encode(&msg, CwmpVersion::V1_2),
+        Sender::Cpe,
+        &Limits::default(),
+    )
+    .expect("encoder output must always parse");
+    let Body::CpeResponse(CpeResponse::GetParameterValues(r)) = decoded.envelope.body else {
+        panic!()
+    };
+    let expected: String = value
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    assert_eq!(r.parameter_list[0].value, expected);
+}

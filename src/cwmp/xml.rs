@@ -250,7 +250,7 @@ fn push_text(
 ) -> Result<(), String> {
     // quick-xml does not check the XML 1.0 Char production; we do, so that a
     // decoded string is always encodable again.
-    if let Some(c) = s.chars().find(|c| !is_xml_char(*c)) {
+    if let Some(c) = first_non_xml_char(s) {
         return Err(format!(
             "character U+{:04X} is not allowed in XML",
             u32::from(c)
@@ -309,6 +309,21 @@ fn is_qname(s: &str) -> bool {
         (Some(a), Some(b), None) => ok_part(a) && ok_part(b),
         _ => false,
     }
+}
+
+/// The first character outside the XML 1.0 Char production, found with a
+/// byte scan: in valid UTF-8 the only non-Chars are C0 controls other than
+/// tab/LF/CR and U+FFFE/U+FFFF (encoded EF BF BE / EF BF BF); surrogates
+/// cannot occur in a `str`.
+fn first_non_xml_char(s: &str) -> Option<char> {
+    let b = s.as_bytes();
+    let pos = b.iter().enumerate().position(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || (c == 0xEF
+                && b.get(i + 1) == Some(&0xBF)
+                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    })?;
+    s.get(pos..).and_then(|rest| rest.chars().next())
 }
 
 /// XML 1.0 §2.2 Char production.
@@ -388,25 +403,41 @@ impl Writer {
     /// at all (most C0 controls, U+FFFE/U+FFFF) are replaced by U+FFFD: a
     /// message that no parser accepts would be worse.
     fn escaped(&mut self, s: &str, in_attr: bool) {
+        let bytes = s.as_bytes();
         let mut last = 0;
-        for (i, c) in s.char_indices() {
-            let rep: Option<&str> = match c {
-                '&' => Some("&amp;"),
-                '<' => Some("&lt;"),
-                '>' => Some("&gt;"),
-                '"' if in_attr => Some("&quot;"),
-                '\r' => Some("&#13;"),
-                '\n' if in_attr => Some("&#10;"),
-                '\t' if in_attr => Some("&#9;"),
-                c if !is_xml_char(c) => Some("\u{FFFD}"),
-                _ => None,
+        let mut i = 0;
+        // Byte scan: every byte that needs work is ASCII, except the UTF-8
+        // encodings of U+FFFE/U+FFFF (EF BF BE/BF).
+        while i < bytes.len() {
+            let c = bytes[i];
+            let (rep, len): (&str, usize) = match c {
+                b'&' => ("&amp;", 1),
+                b'<' => ("&lt;", 1),
+                b'>' => ("&gt;", 1),
+                b'"' if in_attr => ("&quot;", 1),
+                b'\r' => ("&#13;", 1),
+                b'\n' if in_attr => ("&#10;", 1),
+                b'\t' if in_attr => ("&#9;", 1),
+                b'\t' | b'\n' => {
+                    i += 1;
+                    continue;
+                }
+                0..=0x1F => ("\u{FFFD}", 1),
+                0xEF if bytes.get(i + 1) == Some(&0xBF)
+                    && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+                {
+                    ("\u{FFFD}", 3)
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
-            if let Some(rep) = rep {
-                self.out.extend_from_slice(&s.as_bytes()[last..i]);
-                self.raw(rep);
-                last = i + c.len_utf8();
-            }
+            self.out.extend_from_slice(&bytes[last..i]);
+            self.raw(rep);
+            i += len;
+            last = i;
         }
-        self.out.extend_from_slice(&s.as_bytes()[last..]);
+        self.out.extend_from_slice(&bytes[last..]);
     }
 }
