@@ -76,7 +76,7 @@ pub fn decode_from(bytes: &[u8], sender: Sender, limits: &Limits) -> Result<Deco
         }
     };
     let invalid = |reason: String| DecodeError::InvalidMessage {
-        method: msg.local.clone(),
+        method: msg.local.to_string(),
         id: id.clone(),
         reason,
     };

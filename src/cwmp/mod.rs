@@ -9,7 +9,7 @@ pub mod event;
 pub mod fault;
 pub mod rpc;
 pub mod soap;
-pub mod xml;
+mod xml;
 pub mod xsd;
 
 pub use event::{Completion, EventCode, EventStruct};

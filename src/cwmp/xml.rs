@@ -48,11 +48,69 @@ impl Ns {
     }
 }
 
+/// An element's local name. The names CWMP uses are borrowed from a static
+/// table (no allocation per element: a 1,000-item array has 2,000+ of them);
+/// anything else is owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalName(std::borrow::Cow<'static, str>);
+
+impl LocalName {
+    fn new(bytes: &[u8]) -> Result<LocalName, String> {
+        if let Some(known) = KNOWN_NAMES.iter().find(|n| n.as_bytes() == bytes) {
+            return Ok(LocalName(std::borrow::Cow::Borrowed(known)));
+        }
+        let s = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+        Ok(LocalName(std::borrow::Cow::Owned(s.to_string())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for LocalName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::fmt::Display for LocalName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The most frequent element names, most frequent first (array items and
+/// their fields); a miss only costs an allocation.
+const KNOWN_NAMES: &[&str] = &[
+    "string",
+    "Name",
+    "Value",
+    "ParameterValueStruct",
+    "ParameterInfoStruct",
+    "Writable",
+    "SetParameterAttributesStruct",
+    "ParameterAttributeStruct",
+    "Notification",
+    "NotificationChange",
+    "AccessListChange",
+    "AccessList",
+    "EventStruct",
+    "EventCode",
+    "CommandKey",
+    "ParameterList",
+    "ParameterNames",
+    "Envelope",
+    "Header",
+    "Body",
+    "ID",
+];
+
 /// One element of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
     pub ns: Ns,
-    pub local: String,
+    pub local: LocalName,
     /// `xsi:type`, resolved: namespace of its prefix + local part.
     pub xsi_type: Option<(Ns, String)>,
     /// All character data directly inside the element (entities resolved,
@@ -201,9 +259,7 @@ fn new_element(
     ns: Ns,
     start: &BytesStart<'_>,
 ) -> Result<Element, String> {
-    let local = std::str::from_utf8(start.local_name().into_inner())
-        .map_err(|e| e.to_string())?
-        .to_string();
+    let local = LocalName::new(start.local_name().into_inner())?;
     let mut xsi_type = None;
     for attr in start.attributes() {
         let attr = attr.map_err(|e| format!("bad attribute in <{local}>: {e}"))?;
