@@ -184,9 +184,8 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
             Err(e) => return Err(format!("after byte {pos}: {e}")),
         };
         match event {
-            Event::Start(start) | Event::Empty(start) if root.is_some() => {
-                let _ = start;
-                return Err("content after the root element".into());
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
+                return Err("a second root element".into());
             }
             Event::Start(start) => {
                 if stack.len() + skip_depth >= limits.max_depth {
