@@ -372,6 +372,10 @@ fn is_qname(s: &str) -> bool {
 /// cannot occur in a `str`.
 fn first_non_xml_char(s: &str) -> Option<char> {
     let b = s.as_bytes();
+    // Fast path (vectorisable): nothing below 0x20 and no 0xEF lead byte.
+    if b.iter().all(|&c| c >= 0x20 && c != 0xEF) {
+        return None;
+    }
     let pos = b.iter().enumerate().position(|(i, &c)| {
         (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
             || (c == 0xEF
@@ -459,6 +463,14 @@ impl Writer {
     /// message that no parser accepts would be worse.
     fn escaped(&mut self, s: &str, in_attr: bool) {
         let bytes = s.as_bytes();
+        // Fast path (vectorisable): most values need no escaping at all.
+        if bytes
+            .iter()
+            .all(|&c| c >= 0x20 && !matches!(c, b'&' | b'<' | b'>' | b'"' | 0xEF))
+        {
+            self.out.extend_from_slice(bytes);
+            return;
+        }
         let mut last = 0;
         let mut i = 0;
         // Byte scan: every byte that needs work is ASCII, except the UTF-8
