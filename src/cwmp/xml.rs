@@ -3,6 +3,8 @@
 //! the five predefined ones and character references), and an escaping
 //! writer. Only what CWMP needs: elements, text, and the `xsi:type` attribute.
 
+use std::borrow::Cow;
+
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::NsReader;
@@ -108,33 +110,36 @@ const KNOWN_NAMES: &[&str] = &[
 
 /// One element of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
+pub struct Element<'a> {
     pub ns: Ns,
     pub local: LocalName,
     /// `xsi:type`, resolved: namespace of its prefix + local part.
     pub xsi_type: Option<(Ns, String)>,
     /// All character data directly inside the element (entities resolved,
     /// line ends normalised), concatenated.
-    pub text: String,
-    pub children: Vec<Element>,
+    pub text: Cow<'a, str>,
+    pub children: Vec<Element<'a>>,
 }
 
-impl Element {
+impl<'a> Element<'a> {
     /// Element children with the given local name (namespace ignored: CWMP
     /// argument elements are unqualified, but some ACSes qualify them).
-    pub fn children_named<'a>(&'a self, local: &'a str) -> impl Iterator<Item = &'a Element> {
+    pub fn children_named<'s>(
+        &'s self,
+        local: &'s str,
+    ) -> impl Iterator<Item = &'s Element<'a>> + 's {
         self.children.iter().filter(move |c| c.local == local)
     }
 
-    pub fn child(&self, local: &str) -> Option<&Element> {
+    pub fn child(&self, local: &str) -> Option<&Element<'a>> {
         self.children.iter().find(|c| c.local == local)
     }
 }
 
 /// Result of reading a document.
 #[derive(Debug)]
-pub struct Document {
-    pub root: Element,
+pub struct Document<'a> {
+    pub root: Element<'a>,
     /// True when the document had more elements than the tree keeps
     /// (`max_elements`): the rest was checked for well-formedness but not
     /// stored, so arrays in it look short. The decoder reports the message
@@ -150,7 +155,7 @@ pub struct ReadLimits {
 }
 
 /// Parse `bytes` into a tree. Errors are human-readable reasons.
-pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
+pub fn read<'a>(bytes: &'a [u8], limits: &ReadLimits) -> Result<Document<'a>, String> {
     if bytes.len() > limits.max_bytes {
         return Err(format!(
             "envelope of {} bytes exceeds the limit of {} bytes",
@@ -170,8 +175,8 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
     cfg.expand_empty_elements = false;
     cfg.trim_text(false);
 
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
+    let mut stack: Vec<Element<'a>> = Vec::new();
+    let mut root: Option<Element<'a>> = None;
     // Depth of the subtree being skipped because max_elements was reached.
     let mut skip_depth = 0usize;
     let mut stored = 0usize;
@@ -222,22 +227,21 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
             }
             Event::Text(t) => {
                 let s = t.xml10_content().map_err(|e| e.to_string())?;
-                push_text(&mut stack, skip_depth, &s, root.is_some())?;
+                push_text(&mut stack, skip_depth, s, root.is_some())?;
             }
             Event::CData(c) => {
                 let s = c.xml10_content().map_err(|e| e.to_string())?;
                 if stack.is_empty() {
                     return Err("CDATA outside the root element".into());
                 }
-                push_text(&mut stack, skip_depth, &s, false)?;
+                push_text(&mut stack, skip_depth, s, false)?;
             }
             Event::GeneralRef(r) => {
                 let c = resolve_ref(&r)?;
                 if stack.is_empty() {
                     return Err("character data outside the root element".into());
                 }
-                let mut buf = [0u8; 4];
-                push_text(&mut stack, skip_depth, c.encode_utf8(&mut buf), false)?;
+                push_text(&mut stack, skip_depth, Cow::Owned(c.to_string()), false)?;
             }
             // No DTDs: they enable entity expansion attacks (billion laughs)
             // and CWMP never needs one (SOAP 1.1 §3 forbids them too).
@@ -257,7 +261,7 @@ fn new_element(
     reader: &NsReader<&[u8]>,
     ns: Ns,
     start: &BytesStart<'_>,
-) -> Result<Element, String> {
+) -> Result<Element<'static>, String> {
     let local = LocalName::new(start.local_name().into_inner())?;
     let mut xsi_type = None;
     for attr in start.attributes() {
@@ -285,34 +289,43 @@ fn new_element(
         ns,
         local,
         xsi_type,
-        text: String::new(),
+        text: Cow::Borrowed(""),
         children: Vec::new(),
     })
 }
 
-fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
+fn attach<'a>(stack: &mut [Element<'a>], root: &mut Option<Element<'a>>, el: Element<'a>) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(el),
         None => *root = Some(el),
     }
 }
 
-fn push_text(
-    stack: &mut [Element],
+/// Append character data to the open element. The first piece is kept as
+/// it came from the reader (usually borrowed from the input: no copy); a
+/// second piece makes the text owned.
+fn push_text<'a>(
+    stack: &mut [Element<'a>],
     skip_depth: usize,
-    s: &str,
+    s: Cow<'a, str>,
     after_root: bool,
 ) -> Result<(), String> {
     // quick-xml does not check the XML 1.0 Char production; we do, so that a
     // decoded string is always encodable again.
-    if let Some(c) = first_non_xml_char(s) {
+    if let Some(c) = first_non_xml_char(&s) {
         return Err(format!(
             "character U+{:04X} is not allowed in XML",
             u32::from(c)
         ));
     }
     match stack.last_mut() {
-        Some(top) if skip_depth == 0 => top.text.push_str(s),
+        Some(top) if skip_depth == 0 => {
+            if top.text.is_empty() {
+                top.text = s;
+            } else {
+                top.text.to_mut().push_str(&s);
+            }
+        }
         Some(_) => {}
         None => {
             if !s.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
