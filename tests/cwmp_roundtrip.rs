@@ -94,3 +94,91 @@ fn fixtures_decode_to_the_expected_messages() {
         assert_eq!(decoded.envelope, msg, "{}", path.display());
     }
 }
+
+#[test]
+fn characters_xml_cannot_carry_are_replaced_not_emitted() {
+    use cwmpd::cwmp::rpc::parameters::*;
+    use cwmpd::cwmp::xsd::ValueType;
+    let all_ascii: String = (0u8..0x80).map(char::from).collect();
+    let value = format!("{all_ascii}\u{FFFE}\u{FFFF}é€😀");
+    let msg = common::env(
+        "x",
+        Body::CpeResponse(CpeResponse::GetParameterValues(
+            GetParameterValuesResponse {
+                parameter_list: vec![ParameterValue::new("A.b", value.clone(), ValueType::String)],
+            },
+        )),
+    );
+    let decoded = decode_from(
+        &encode(&msg, CwmpVersion::V1_2),
+        Sender::Cpe,
+        &Limits::default(),
+    )
+    .expect("encoder output must always parse");
+    let Body::CpeResponse(CpeResponse::GetParameterValues(r)) = decoded.envelope.body else {
+        panic!()
+    };
+    let expected: String = value
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    assert_eq!(r.parameter_list[0].value, expected);
+}
+
+#[test]
+fn arrays_carry_their_type_and_count_and_values_their_type() {
+    let (_, inform) = common::cpe_messages().remove(0);
+    let text = String::from_utf8(encode(&inform, CwmpVersion::V1_2)).unwrap();
+    assert!(
+        text.contains(r#"soap-enc:arrayType="cwmp:ParameterValueStruct[7]""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"soap-enc:arrayType="cwmp:EventStruct[22]""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"<Value xsi:type="xsd:boolean">false</Value>"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"<cwmp:ID soap-env:mustUnderstand="1">1001</cwmp:ID>"#));
+    assert!(text.contains(r#"xmlns:cwmp="urn:dslforum-org:cwmp-1-2""#));
+    let gpv = Envelope::new(
+        Some("1a1fee8a7b80000".into()),
+        Body::AcsRequest(AcsRequest::GetParameterValues(
+            cwmpd::cwmp::rpc::parameters::GetParameterValues {
+                parameter_names: vec!["A.".into(), "B.c".into(), "D.".into()],
+            },
+        )),
+    );
+    let text = String::from_utf8(encode(&gpv, CwmpVersion::V1_0)).unwrap();
+    assert!(
+        text.contains(r#"<ParameterNames soap-enc:arrayType="xsd:string[3]">"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"xmlns:cwmp="urn:dslforum-org:cwmp-1-0""#));
+    assert!(text.contains(">1a1fee8a7b80000</cwmp:ID>"));
+}
+
+#[test]
+fn responses_and_faults_echo_the_request_id() {
+    let r = Envelope::cpe_response(Some("1a1fee8a7b80000".into()), CpeResponse::Reboot);
+    let f = Envelope::fault(
+        Some("1a1fee8a7b80000".into()),
+        Fault::new(FaultCode::METHOD_NOT_SUPPORTED),
+    );
+    for msg in [r, f] {
+        let d = decode_from(
+            &encode(&msg, CwmpVersion::V1_2),
+            Sender::Cpe,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(d.envelope.header.id.as_deref(), Some("1a1fee8a7b80000"));
+        assert_eq!(d.envelope, msg);
+    }
+}

@@ -58,7 +58,7 @@ pub fn decode_from(bytes: &[u8], sender: Sender, limits: &Limits) -> Result<Deco
             .iter()
             .find(|c| matches!(c.ns, Ns::Cwmp(_)) && c.local == "ID")
     });
-    let id = id_el.map(|e| e.text.clone());
+    let id = id_el.map(|e| e.text.to_string());
     let is_fault = msg.ns == Ns::SoapEnv && msg.local == "Fault";
     let version = match msg.ns {
         Ns::Cwmp(v) => v,
@@ -76,7 +76,7 @@ pub fn decode_from(bytes: &[u8], sender: Sender, limits: &Limits) -> Result<Deco
         }
     };
     let invalid = |reason: String| DecodeError::InvalidMessage {
-        method: msg.local.clone(),
+        method: msg.local.to_string(),
         id: id.clone(),
         reason,
     };
@@ -132,7 +132,7 @@ fn decode_header(h: &Element) -> R<Header> {
     let mut header = Header::default();
     for c in h.children.iter().filter(|c| matches!(c.ns, Ns::Cwmp(_))) {
         match c.local.as_str() {
-            "ID" => header.id = Some(c.text.clone()),
+            "ID" => header.id = Some(c.text.to_string()),
             "HoldRequests" => header.hold_requests = Some(parse_bool(c)?),
             "SessionTimeout" => header.session_timeout = Some(parse_u32(c)?),
             "SupportedCWMPVersions" => {
@@ -161,7 +161,7 @@ fn decode_soap_fault(el: &Element, limits: &Limits) -> R<SoapFault> {
     };
     let fault_string = el
         .child("faultstring")
-        .map(|e| e.text.clone())
+        .map(|e| e.text.to_string())
         .unwrap_or_default();
     let detail = req(req(el, "detail")?, "Fault")?;
     let mut spv_faults = Vec::new();
@@ -188,18 +188,18 @@ fn decode_soap_fault(el: &Element, limits: &Limits) -> R<SoapFault> {
 
 // ---- small typed accessors -------------------------------------------------
 
-fn req<'a>(el: &'a Element, name: &str) -> R<&'a Element> {
+fn req<'a, 'x>(el: &'a Element<'x>, name: &str) -> R<&'a Element<'x>> {
     el.child(name)
         .ok_or_else(|| format!("<{}> lacks <{name}>", el.local))
 }
 
 /// Raw text of a required child (strings keep their whitespace).
 fn text(el: &Element, name: &str) -> R<String> {
-    Ok(req(el, name)?.text.clone())
+    Ok(req(el, name)?.text.to_string())
 }
 
 fn opt_text(el: &Element, name: &str) -> Option<String> {
-    el.child(name).map(|c| c.text.clone())
+    el.child(name).map(|c| c.text.to_string())
 }
 
 /// Text of a required child holding a name/path/URL: XML whitespace around
@@ -246,7 +246,7 @@ struct Ctx<'l> {
 
 impl Ctx<'_> {
     /// The item elements of a SOAP-encoded array child, bounded by the limit.
-    fn items<'a>(&self, el: &'a Element, name: &str) -> R<&'a [Element]> {
+    fn items<'a, 'x>(&self, el: &'a Element<'x>, name: &str) -> R<&'a [Element<'x>]> {
         let arr = req(el, name)?;
         if arr.children.len() > self.limits.max_array_items {
             return Err(format!(
@@ -273,7 +273,7 @@ impl Ctx<'_> {
                 let value = req(pv, "Value")?;
                 Ok(ParameterValue {
                     name: name_text(pv, "Name")?,
-                    value: value.text.clone(),
+                    value: value.text.to_string(),
                     value_type: value
                         .xsi_type
                         .as_ref()
@@ -750,16 +750,16 @@ fn du_operation(op: &Element) -> R<DuOperation> {
         "InstallOpStruct" => DuOperation::Install {
             url: name_text(op, "URL")?,
             uuid: opt("UUID"),
-            username: op.child("Username").map(|c| c.text.clone()),
-            password: op.child("Password").map(|c| c.text.clone()),
+            username: op.child("Username").map(|c| c.text.to_string()),
+            password: op.child("Password").map(|c| c.text.to_string()),
             execution_env_ref: opt("ExecutionEnvRef"),
         },
         "UpdateOpStruct" => DuOperation::Update {
             uuid: opt("UUID"),
             version: opt("Version"),
             url: opt("URL"),
-            username: op.child("Username").map(|c| c.text.clone()),
-            password: op.child("Password").map(|c| c.text.clone()),
+            username: op.child("Username").map(|c| c.text.to_string()),
+            password: op.child("Password").map(|c| c.text.to_string()),
         },
         "UninstallOpStruct" => DuOperation::Uninstall {
             uuid: name_text(op, "UUID")?,

@@ -14,7 +14,7 @@ use crate::cwmp::xsd::{self, DateTime, ValueType, XSD_NS};
 
 /// Encode `env` in the namespace of `version`.
 pub fn encode(env: &Envelope, version: CwmpVersion) -> Vec<u8> {
-    let mut w = Writer::with_capacity(1024);
+    let mut w = Writer::with_capacity(4096);
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     w.open_start("soap-env:Envelope");
     w.attr("xmlns:soap-env", SOAP_ENV_NS);
@@ -122,12 +122,20 @@ fn strings(w: &mut Writer, name: &str, items: &[String]) {
 }
 
 /// The `xsi:type` text for a value type (prefixes as declared on the Envelope).
-fn type_attr(t: &ValueType) -> String {
+fn type_attr(t: &ValueType) -> &str {
     match t {
+        ValueType::String => "xsd:string",
+        ValueType::Int => "xsd:int",
+        ValueType::UnsignedInt => "xsd:unsignedInt",
+        ValueType::Long => "xsd:long",
+        ValueType::UnsignedLong => "xsd:unsignedLong",
+        ValueType::Boolean => "xsd:boolean",
+        ValueType::DateTime => "xsd:dateTime",
         // xsd has no "base64": base64Binary is the XML Schema type.
-        ValueType::Base64 => "xsd:base64Binary".to_string(),
-        ValueType::Other(s) => s.clone(),
-        other => format!("xsd:{}", other.xsd_name()),
+        ValueType::Base64 => "xsd:base64Binary",
+        ValueType::HexBinary => "xsd:hexBinary",
+        ValueType::Decimal => "xsd:decimal",
+        ValueType::Other(s) => s,
     }
 }
 
@@ -142,7 +150,7 @@ fn parameter_values(w: &mut Writer, list: &[ParameterValue]) {
             el(w, "Name", &pv.name);
             w.open_start("Value");
             if let Some(t) = &pv.value_type {
-                w.attr("xsi:type", &type_attr(t));
+                w.attr("xsi:type", type_attr(t));
             }
             w.open_end();
             w.text(&pv.value);

@@ -159,12 +159,12 @@ impl EventCode {
         )
     }
 
-    /// `0 BOOTSTRAP` wipes the slate: TR-069 §3.7.1.5 says that when the CPE
-    /// sends BOOTSTRAP (new ACS URL, factory reset, first contact) it discards
-    /// all other undelivered events, except those raised together with it
-    /// for the same bootstrap (`1 BOOT`, and `M Reboot`/`M ...` raised after
-    /// the bootstrap reason). This helper tells the session whether a pending
-    /// event is discarded when a new BOOTSTRAP is raised.
+    /// `0 BOOTSTRAP` wipes the slate (TR-069 §3.7.1.5: a CPE bootstrapping
+    /// to a new ACS does not carry undelivered events meant for the old one
+    /// into the new relationship). Whether an event that is *already
+    /// pending* when a new BOOTSTRAP is raised gets discarded: everything
+    /// except a pending BOOTSTRAP/BOOT (those describe the same start-up).
+    /// Events raised after the BOOTSTRAP are not affected.
     pub fn discarded_by_bootstrap(&self) -> bool {
         self.0 != Self::BOOTSTRAP && self.0 != Self::BOOT
     }

@@ -2,6 +2,25 @@
 //! body into an [`Envelope`]; `encode` turns an [`Envelope`] into bytes.
 //! Both directions are supported for every message, so the same code serves
 //! the agent and the test ACS.
+//!
+//! ```
+//! use cwmpd::cwmp::*;
+//! let request = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"
+//!     xmlns:cwmp="urn:dslforum-org:cwmp-1-0"><soap:Header><cwmp:ID soap:mustUnderstand="1">42</cwmp:ID>
+//!     </soap:Header><soap:Body><cwmp:X_Vendor_Thing/></soap:Body></soap:Envelope>"#;
+//! let decoded = decode(request, &Limits::default()).unwrap();
+//! assert_eq!(decoded.version, CwmpVersion::V1_0);
+//! let answer = match &decoded.envelope.body {
+//!     Body::AcsRequest(AcsRequest::Unsupported { .. }) => Envelope::fault(
+//!         decoded.envelope.header.id.clone(),
+//!         Fault::new(FaultCode::METHOD_NOT_SUPPORTED),
+//!     ),
+//!     _ => unreachable!(),
+//! };
+//! // Answer in the namespace the ACS used.
+//! let bytes = encode(&answer, decoded.version);
+//! assert!(String::from_utf8(bytes).unwrap().contains("<FaultCode>9000</FaultCode>"));
+//! ```
 
 mod decode;
 mod encode;
@@ -10,7 +29,7 @@ pub mod fault;
 pub mod rpc;
 pub mod session;
 pub mod soap;
-pub mod xml;
+mod xml;
 pub mod xsd;
 
 pub use event::{Completion, EventCode, EventStruct};

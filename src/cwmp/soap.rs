@@ -75,6 +75,30 @@ pub struct Envelope {
     pub body: Body,
 }
 
+impl Envelope {
+    /// A message with only the `cwmp:ID` header set.
+    pub fn new(id: Option<String>, body: Body) -> Envelope {
+        Envelope {
+            header: Header {
+                id,
+                ..Header::default()
+            },
+            body,
+        }
+    }
+
+    /// The CPE's answer to a request: echoes the request's ID (TR-069 §A.2.1.1).
+    pub fn cpe_response(request_id: Option<String>, response: CpeResponse) -> Envelope {
+        Envelope::new(request_id, Body::CpeResponse(response))
+    }
+
+    /// A SOAP Fault answering a request (faultcode and faultstring per
+    /// TR-069 §A.5), echoing the request's ID.
+    pub fn fault(request_id: Option<String>, fault: crate::cwmp::fault::Fault) -> Envelope {
+        Envelope::new(request_id, Body::Fault(SoapFault::new(fault)))
+    }
+}
+
 /// The one element inside `soap-env:Body`, grouped by direction and role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {

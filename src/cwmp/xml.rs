@@ -3,6 +3,8 @@
 //! the five predefined ones and character references), and an escaping
 //! writer. Only what CWMP needs: elements, text, and the `xsi:type` attribute.
 
+use std::borrow::Cow;
+
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::NsReader;
@@ -48,35 +50,96 @@ impl Ns {
     }
 }
 
+/// An element's local name. The names CWMP uses are borrowed from a static
+/// table (no allocation per element: a 1,000-item array has 2,000+ of them);
+/// anything else is owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalName(std::borrow::Cow<'static, str>);
+
+impl LocalName {
+    fn new(bytes: &[u8]) -> Result<LocalName, String> {
+        if let Some(known) = KNOWN_NAMES.iter().find(|n| n.as_bytes() == bytes) {
+            return Ok(LocalName(std::borrow::Cow::Borrowed(known)));
+        }
+        let s = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+        Ok(LocalName(std::borrow::Cow::Owned(s.to_string())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for LocalName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::fmt::Display for LocalName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The most frequent element names, most frequent first (array items and
+/// their fields); a miss only costs an allocation.
+const KNOWN_NAMES: &[&str] = &[
+    "string",
+    "Name",
+    "Value",
+    "ParameterValueStruct",
+    "ParameterInfoStruct",
+    "Writable",
+    "SetParameterAttributesStruct",
+    "ParameterAttributeStruct",
+    "Notification",
+    "NotificationChange",
+    "AccessListChange",
+    "AccessList",
+    "EventStruct",
+    "EventCode",
+    "CommandKey",
+    "ParameterList",
+    "ParameterNames",
+    "Envelope",
+    "Header",
+    "Body",
+    "ID",
+];
+
 /// One element of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
+pub struct Element<'a> {
     pub ns: Ns,
-    pub local: String,
+    pub local: LocalName,
     /// `xsi:type`, resolved: namespace of its prefix + local part.
     pub xsi_type: Option<(Ns, String)>,
     /// All character data directly inside the element (entities resolved,
     /// line ends normalised), concatenated.
-    pub text: String,
-    pub children: Vec<Element>,
+    pub text: Cow<'a, str>,
+    pub children: Vec<Element<'a>>,
 }
 
-impl Element {
+impl<'a> Element<'a> {
     /// Element children with the given local name (namespace ignored: CWMP
     /// argument elements are unqualified, but some ACSes qualify them).
-    pub fn children_named<'a>(&'a self, local: &'a str) -> impl Iterator<Item = &'a Element> {
+    pub fn children_named<'s>(
+        &'s self,
+        local: &'s str,
+    ) -> impl Iterator<Item = &'s Element<'a>> + 's {
         self.children.iter().filter(move |c| c.local == local)
     }
 
-    pub fn child(&self, local: &str) -> Option<&Element> {
+    pub fn child(&self, local: &str) -> Option<&Element<'a>> {
         self.children.iter().find(|c| c.local == local)
     }
 }
 
 /// Result of reading a document.
 #[derive(Debug)]
-pub struct Document {
-    pub root: Element,
+pub struct Document<'a> {
+    pub root: Element<'a>,
     /// True when the document had more elements than the tree keeps
     /// (`max_elements`): the rest was checked for well-formedness but not
     /// stored, so arrays in it look short. The decoder reports the message
@@ -92,7 +155,7 @@ pub struct ReadLimits {
 }
 
 /// Parse `bytes` into a tree. Errors are human-readable reasons.
-pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
+pub fn read<'a>(bytes: &'a [u8], limits: &ReadLimits) -> Result<Document<'a>, String> {
     if bytes.len() > limits.max_bytes {
         return Err(format!(
             "envelope of {} bytes exceeds the limit of {} bytes",
@@ -112,8 +175,8 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
     cfg.expand_empty_elements = false;
     cfg.trim_text(false);
 
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
+    let mut stack: Vec<Element<'a>> = Vec::new();
+    let mut root: Option<Element<'a>> = None;
     // Depth of the subtree being skipped because max_elements was reached.
     let mut skip_depth = 0usize;
     let mut stored = 0usize;
@@ -126,9 +189,8 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
             Err(e) => return Err(format!("after byte {pos}: {e}")),
         };
         match event {
-            Event::Start(start) | Event::Empty(start) if root.is_some() => {
-                let _ = start;
-                return Err("content after the root element".into());
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
+                return Err("a second root element".into());
             }
             Event::Start(start) => {
                 if stack.len() + skip_depth >= limits.max_depth {
@@ -165,22 +227,21 @@ pub fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Document, String> {
             }
             Event::Text(t) => {
                 let s = t.xml10_content().map_err(|e| e.to_string())?;
-                push_text(&mut stack, skip_depth, &s, root.is_some())?;
+                push_text(&mut stack, skip_depth, s, root.is_some())?;
             }
             Event::CData(c) => {
                 let s = c.xml10_content().map_err(|e| e.to_string())?;
                 if stack.is_empty() {
                     return Err("CDATA outside the root element".into());
                 }
-                push_text(&mut stack, skip_depth, &s, false)?;
+                push_text(&mut stack, skip_depth, s, false)?;
             }
             Event::GeneralRef(r) => {
                 let c = resolve_ref(&r)?;
                 if stack.is_empty() {
                     return Err("character data outside the root element".into());
                 }
-                let mut buf = [0u8; 4];
-                push_text(&mut stack, skip_depth, c.encode_utf8(&mut buf), false)?;
+                push_text(&mut stack, skip_depth, Cow::Owned(c.to_string()), false)?;
             }
             // No DTDs: they enable entity expansion attacks (billion laughs)
             // and CWMP never needs one (SOAP 1.1 §3 forbids them too).
@@ -200,10 +261,8 @@ fn new_element(
     reader: &NsReader<&[u8]>,
     ns: Ns,
     start: &BytesStart<'_>,
-) -> Result<Element, String> {
-    let local = std::str::from_utf8(start.local_name().into_inner())
-        .map_err(|e| e.to_string())?
-        .to_string();
+) -> Result<Element<'static>, String> {
+    let local = LocalName::new(start.local_name().into_inner())?;
     let mut xsi_type = None;
     for attr in start.attributes() {
         let attr = attr.map_err(|e| format!("bad attribute in <{local}>: {e}"))?;
@@ -230,34 +289,43 @@ fn new_element(
         ns,
         local,
         xsi_type,
-        text: String::new(),
+        text: Cow::Borrowed(""),
         children: Vec::new(),
     })
 }
 
-fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
+fn attach<'a>(stack: &mut [Element<'a>], root: &mut Option<Element<'a>>, el: Element<'a>) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(el),
         None => *root = Some(el),
     }
 }
 
-fn push_text(
-    stack: &mut [Element],
+/// Append character data to the open element. The first piece is kept as
+/// it came from the reader (usually borrowed from the input: no copy); a
+/// second piece makes the text owned.
+fn push_text<'a>(
+    stack: &mut [Element<'a>],
     skip_depth: usize,
-    s: &str,
+    s: Cow<'a, str>,
     after_root: bool,
 ) -> Result<(), String> {
     // quick-xml does not check the XML 1.0 Char production; we do, so that a
     // decoded string is always encodable again.
-    if let Some(c) = s.chars().find(|c| !is_xml_char(*c)) {
+    if let Some(c) = first_non_xml_char(&s) {
         return Err(format!(
             "character U+{:04X} is not allowed in XML",
             u32::from(c)
         ));
     }
     match stack.last_mut() {
-        Some(top) if skip_depth == 0 => top.text.push_str(s),
+        Some(top) if skip_depth == 0 => {
+            if top.text.is_empty() {
+                top.text = s;
+            } else {
+                top.text.to_mut().push_str(&s);
+            }
+        }
         Some(_) => {}
         None => {
             if !s.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
@@ -309,6 +377,25 @@ fn is_qname(s: &str) -> bool {
         (Some(a), Some(b), None) => ok_part(a) && ok_part(b),
         _ => false,
     }
+}
+
+/// The first character outside the XML 1.0 Char production, found with a
+/// byte scan: in valid UTF-8 the only non-Chars are C0 controls other than
+/// tab/LF/CR and U+FFFE/U+FFFF (encoded EF BF BE / EF BF BF); surrogates
+/// cannot occur in a `str`.
+fn first_non_xml_char(s: &str) -> Option<char> {
+    let b = s.as_bytes();
+    // Fast path (vectorisable): nothing below 0x20 and no 0xEF lead byte.
+    if b.iter().all(|&c| c >= 0x20 && c != 0xEF) {
+        return None;
+    }
+    let pos = b.iter().enumerate().position(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || (c == 0xEF
+                && b.get(i + 1) == Some(&0xBF)
+                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    })?;
+    s.get(pos..).and_then(|rest| rest.chars().next())
 }
 
 /// XML 1.0 §2.2 Char production.
@@ -388,25 +475,49 @@ impl Writer {
     /// at all (most C0 controls, U+FFFE/U+FFFF) are replaced by U+FFFD: a
     /// message that no parser accepts would be worse.
     fn escaped(&mut self, s: &str, in_attr: bool) {
-        let mut last = 0;
-        for (i, c) in s.char_indices() {
-            let rep: Option<&str> = match c {
-                '&' => Some("&amp;"),
-                '<' => Some("&lt;"),
-                '>' => Some("&gt;"),
-                '"' if in_attr => Some("&quot;"),
-                '\r' => Some("&#13;"),
-                '\n' if in_attr => Some("&#10;"),
-                '\t' if in_attr => Some("&#9;"),
-                c if !is_xml_char(c) => Some("\u{FFFD}"),
-                _ => None,
-            };
-            if let Some(rep) = rep {
-                self.out.extend_from_slice(&s.as_bytes()[last..i]);
-                self.raw(rep);
-                last = i + c.len_utf8();
-            }
+        let bytes = s.as_bytes();
+        // Fast path (vectorisable): most values need no escaping at all.
+        if bytes
+            .iter()
+            .all(|&c| c >= 0x20 && !matches!(c, b'&' | b'<' | b'>' | b'"' | 0xEF))
+        {
+            self.out.extend_from_slice(bytes);
+            return;
         }
-        self.out.extend_from_slice(&s.as_bytes()[last..]);
+        let mut last = 0;
+        let mut i = 0;
+        // Byte scan: every byte that needs work is ASCII, except the UTF-8
+        // encodings of U+FFFE/U+FFFF (EF BF BE/BF).
+        while i < bytes.len() {
+            let c = bytes[i];
+            let (rep, len): (&str, usize) = match c {
+                b'&' => ("&amp;", 1),
+                b'<' => ("&lt;", 1),
+                b'>' => ("&gt;", 1),
+                b'"' if in_attr => ("&quot;", 1),
+                b'\r' => ("&#13;", 1),
+                b'\n' if in_attr => ("&#10;", 1),
+                b'\t' if in_attr => ("&#9;", 1),
+                b'\t' | b'\n' => {
+                    i += 1;
+                    continue;
+                }
+                0..=0x1F => ("\u{FFFD}", 1),
+                0xEF if bytes.get(i + 1) == Some(&0xBF)
+                    && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+                {
+                    ("\u{FFFD}", 3)
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            self.out.extend_from_slice(&bytes[last..i]);
+            self.raw(rep);
+            i += len;
+            last = i;
+        }
+        self.out.extend_from_slice(&bytes[last..]);
     }
 }

@@ -5,6 +5,9 @@ use crate::cwmp::xsd::ValueType;
 
 /// `ParameterValueStruct`: a name, the value text, and its `xsi:type`.
 ///
+/// `value` is the text exactly as received (entities resolved, XML line
+/// ends normalised, no trimming): for numeric/boolean/dateTime parameters
+/// the data model applies XSD whitespace collapsing before parsing.
 /// `value_type` is `None` when the ACS sent a Value without `xsi:type`
 /// (accepted; the data model then checks the text against the parameter's
 /// own type). The CPE always fills it in.
