@@ -43,7 +43,10 @@ fn connection_request(url: &str, user: &str, pass: &str) -> Instant {
     let reply = read_head(&mut s);
     let challenge = reply
         .lines()
-        .filter_map(|l| l.strip_prefix("WWW-Authenticate: ").or_else(|| l.strip_prefix("www-authenticate: ")))
+        .filter_map(|l| {
+            l.strip_prefix("WWW-Authenticate: ")
+                .or_else(|| l.strip_prefix("www-authenticate: "))
+        })
         .filter_map(|v| parse_www_authenticate(v).ok())
         .flatten()
         .find_map(|c| match c {
@@ -51,7 +54,8 @@ fn connection_request(url: &str, user: &str, pass: &str) -> Instant {
             _ => None,
         })
         .expect("digest challenge");
-    let auth = DigestClient::new(challenge).authorization(user, pass, "GET", path, b"0123456789abcdef");
+    let auth =
+        DigestClient::new(challenge).authorization(user, pass, "GET", path, b"0123456789abcdef");
     let req = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: {auth}\r\n\r\n");
     let t0 = Instant::now();
     s.write_all(req.as_bytes()).unwrap();
@@ -71,10 +75,11 @@ fn read_head(s: &mut TcpStream) -> String {
     }
     let head = String::from_utf8_lossy(&buf).into_owned();
     // Skip a body announced with Content-Length.
-    if let Some(n) = head
-        .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
-    {
+    if let Some(n) = head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("content-length: ")
+            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+    }) {
         let mut body = vec![0u8; n];
         let _ = s.read_exact(&mut body);
     }
@@ -96,7 +101,8 @@ async fn wait_for(mut cond: impl FnMut() -> bool) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let bin = std::env::var("CWMPD_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cwmpd").to_string());
+    let bin =
+        std::env::var("CWMPD_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cwmpd").to_string());
     let dir = std::env::temp_dir().join(format!("cwmpd-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("etc/config")).unwrap();
@@ -148,13 +154,18 @@ async fn main() {
         let mut s = acs.script.lock().unwrap();
         for _ in 0..100 {
             s.push(AcsRequest::GetParameterValues(GetParameterValues {
-                parameter_names: vec!["Device.DeviceInfo.".into(), "Device.ManagementServer.".into()],
+                parameter_names: vec![
+                    "Device.DeviceInfo.".into(),
+                    "Device.ManagementServer.".into(),
+                ],
             }));
         }
     }
     let done_before = acs.script.lock().unwrap().sessions_completed;
     let cr2 = cr.clone();
-    let t0 = tokio::task::spawn_blocking(move || connection_request(&cr2, "acs", "crpass")).await.unwrap();
+    let t0 = tokio::task::spawn_blocking(move || connection_request(&cr2, "acs", "crpass"))
+        .await
+        .unwrap();
     wait_for(|| acs.script.lock().unwrap().sessions_completed > done_before).await;
     let t_end = *acs.script.lock().unwrap().end_times.last().unwrap();
     let hwm_after = status_kib(pid, "VmHWM:");
@@ -163,7 +174,11 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 
     let size = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
-    println!("cwmpd binary: {} ({} KiB)", PathBuf::from(&bin).display(), size / 1024);
+    println!(
+        "cwmpd binary: {} ({} KiB)",
+        PathBuf::from(&bin).display(),
+        size / 1024
+    );
     println!("idle RSS after one session: {rss} KiB (peak so far {hwm} KiB)");
     println!(
         "Connection Request -> Inform at the ACS: median {:?}, min {:?}, max {:?} (20 runs)",

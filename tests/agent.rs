@@ -448,3 +448,47 @@ async fn tls_session_checks_the_ca_and_the_host_name() {
     .await;
     assert_eq!(acs.script.lock().unwrap().informs.len(), 1);
 }
+
+#[tokio::test]
+async fn schedule_inform_survives_a_restart_and_reports_its_command_key() {
+    use cwmpd::cwmp::rpc::control::ScheduleInform;
+    let root = scratch("schedinf");
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::ScheduleInform(ScheduleInform {
+        delay_seconds: 2,
+        command_key: "si-7".into(),
+    }));
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let agent = start_agent(&root.0);
+    let state = root.0.join("etc/cwmpd/state");
+    wait_for("ScheduleInform recorded", 20, || {
+        std::fs::read_to_string(&state)
+            .is_ok_and(|s| s.contains("schedule_inform\t") && s.contains("\tsi-7"))
+    })
+    .await;
+    drop(agent); // killed before the time comes
+    let _agent = start_agent(&root.0);
+    wait_for("scheduled session", 20, || {
+        acs.script.lock().unwrap().informs.iter().any(|i| {
+            i.events
+                .iter()
+                .any(|e| e.event_code.as_str() == "M ScheduleInform" && e.command_key == "si-7")
+        })
+    })
+    .await;
+    let s = acs.script.lock().unwrap();
+    let inform = s
+        .informs
+        .iter()
+        .find(|i| {
+            i.events
+                .iter()
+                .any(|e| e.event_code.as_str() == "M ScheduleInform")
+        })
+        .unwrap();
+    assert!(inform
+        .events
+        .iter()
+        .any(|e| e.event_code.as_str() == "3 SCHEDULED"));
+}

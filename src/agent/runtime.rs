@@ -57,8 +57,9 @@ pub struct Agent {
     /// Unix time of the next periodic Inform; `last_periodic` anchors it.
     next_periodic: Option<i64>,
     last_periodic: i64,
-    /// ScheduleInform RPCs: (due, CommandKey).
-    scheduled: Vec<(Instant, String)>,
+    /// ScheduleInform RPCs not yet due: (Unix time due, CommandKey).
+    /// Persisted, so a restart before the time keeps the promise.
+    scheduled: Vec<(i64, String)>,
     schedule_time_done: bool,
     cr_rx: mpsc::Receiver<ConnectionRequest>,
     cr_tx: mpsc::Sender<ConnectionRequest>,
@@ -67,6 +68,9 @@ pub struct Agent {
     reports: Option<mpsc::UnboundedSender<Report>>,
     sessions: usize,
 }
+
+/// State-file record of a pending ScheduleInform: `due<TAB>CommandKey`.
+const SCHEDULE_RECORD: &str = "schedule_inform";
 
 fn unix_now() -> i64 {
     SystemTime::now()
@@ -143,6 +147,14 @@ impl Agent {
             reports: None,
             sessions: 0,
         };
+        agent.scheduled = agent
+            .state
+            .records(SCHEDULE_RECORD)
+            .filter_map(|row| match row {
+                [due, key] => Some((due.parse().ok()?, key.clone())),
+                _ => None,
+            })
+            .collect();
         agent.check_bootstrap();
         if agent.state.cr_path.is_none() {
             agent.state.cr_path = Some(hex(&random_bytes::<12>()));
@@ -193,6 +205,12 @@ impl Agent {
 
     fn persist(&mut self) {
         self.state.pending_events = self.events.to_stored();
+        let rows = self
+            .scheduled
+            .iter()
+            .map(|(due, key)| vec![due.to_string(), key.clone()])
+            .collect();
+        self.state.set_records(SCHEDULE_RECORD, rows);
         if let Err(e) = self.store.save(&self.state) {
             log::error!("cannot write {}: {e}", self.store.path().display());
         }
@@ -293,12 +311,12 @@ impl Agent {
         if let Some(t) = self.retry_at {
             consider(t);
         }
-        for (t, _) in &self.scheduled {
-            consider(*t);
-        }
         let now_unix = unix_now();
         let in_secs =
             |unix: i64| now + Duration::from_secs(unix.saturating_sub(now_unix).max(0) as u64);
+        for (t, _) in &self.scheduled {
+            consider(in_secs(*t));
+        }
         if self.settings.periodic_enable {
             let next = *self.next_periodic.get_or_insert_with(|| {
                 next_periodic_inform(
@@ -327,7 +345,8 @@ impl Agent {
             self.retry_at = None;
             self.session_wanted = true;
         }
-        let (due, later): (Vec<_>, Vec<_>) = self.scheduled.drain(..).partition(|(t, _)| *t <= now);
+        let (due, later): (Vec<_>, Vec<_>) =
+            self.scheduled.drain(..).partition(|(t, _)| *t <= now_unix);
         self.scheduled = later;
         for (_, key) in due {
             // TR-069 §A.3.2.10: ScheduleInform → 3 SCHEDULED + M ScheduleInform.
@@ -540,10 +559,9 @@ impl Agent {
     }
 
     fn after_session(&mut self, after: AfterSession) {
-        let now = Instant::now();
+        let now = unix_now();
         for (delay, key) in after.scheduled {
-            self.scheduled
-                .push((now + Duration::from_secs(u64::from(delay)), key));
+            self.scheduled.push((now + i64::from(delay), key));
         }
         if after.config_changed {
             self.reload();

@@ -163,3 +163,40 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn acs_selection_order_is_configured_then_dhcp_then_default() {
+        let mut c = Config::default();
+        c.acs.default_url = Some("http://default.example/".into());
+        c.acs.dhcp_discovery = true;
+        let s = Settings::from_config(&c);
+        let pick = |s: &Settings, dhcp: Option<&str>| s.acs_target(dhcp).map(|t| (t.url, t.origin));
+        assert_eq!(
+            pick(&s, None),
+            Some(("http://default.example/".into(), UrlOrigin::Default))
+        );
+        assert_eq!(
+            pick(&s, Some("http://dhcp.example/")),
+            Some(("http://dhcp.example/".into(), UrlOrigin::Dhcp))
+        );
+        c.acs.url = Some("https://configured.example/".into());
+        let s = Settings::from_config(&c);
+        assert_eq!(
+            pick(&s, Some("http://dhcp.example/")),
+            Some(("https://configured.example/".into(), UrlOrigin::Configured))
+        );
+        // Discovery off: the DHCP URL is ignored.
+        c.acs.url = None;
+        c.acs.dhcp_discovery = false;
+        let s = Settings::from_config(&c);
+        assert_eq!(
+            pick(&s, Some("http://dhcp.example/")).map(|t| t.1),
+            Some(UrlOrigin::Default)
+        );
+    }
+}
