@@ -165,7 +165,7 @@ fn each_bad_value_names_its_option() {
         ),
         ("cpe", "password", &"x".repeat(127)),
         ("cpe", "interface", "wan 1"),
-        ("cpe", "port", "0"),
+        ("cpe", "port", "-1"),
         ("cpe", "port", "65536"),
         ("cpe", "path", "cwmp"),
         ("cpe", "provisioning_code", &"c".repeat(65)),
