@@ -11,3 +11,4 @@ pub mod logging;
 pub mod paths;
 pub mod store;
 pub mod transport;
+pub mod ubus_api;

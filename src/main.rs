@@ -1,7 +1,7 @@
 //! The `cwmpd` binary: argument parsing, logging, and the agent's loop.
 //!
 //! ```text
-//! cwmpd [--root DIR] [run [--once]]   run the agent (default)
+//! cwmpd [--root DIR] [--ubus SOCKET] [run [--once]]   run the agent (default)
 //! cwmpd [--root DIR] check-config     validate /etc/config/cwmp, exit 1 on errors
 //! cwmpd --version
 //! ```
@@ -19,7 +19,9 @@ use cwmpd::logging;
 use cwmpd::paths::Root;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cwmpd [--root DIR] [run [--once] | check-config] | --version");
+    eprintln!(
+        "usage: cwmpd [--root DIR] [--ubus SOCKET] [run [--once] | check-config] | --version"
+    );
     ExitCode::from(2)
 }
 
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     let mut root = Root::system();
     let mut command = None;
     let mut once = false;
+    let mut ubus_socket: Option<PathBuf> = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--version" | "-V" => {
@@ -48,6 +51,10 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--once" => once = true,
+            "--ubus" => match args.next() {
+                Some(path) => ubus_socket = Some(PathBuf::from(path)),
+                None => return usage(),
+            },
             "run" | "check-config" if command.is_none() => command = Some(arg),
             _ => return usage(),
         }
@@ -65,11 +72,15 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        _ => run(root, once),
+        _ => {
+            let socket = ubus_socket
+                .unwrap_or_else(|| root.join(cwmpd::backend::ubus::client::DEFAULT_SOCKET));
+            run(root, once, socket)
+        }
     }
 }
 
-fn run(root: Root, once: bool) -> ExitCode {
+fn run(root: Root, once: bool, ubus_socket: PathBuf) -> ExitCode {
     let config = match load_config(&root) {
         Ok(c) => c,
         Err(errors) => {
@@ -107,6 +118,23 @@ fn run(root: Root, once: bool) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // The `cwmp` ubus object, when ubusd is there (on a router it is;
+        // on a host without one the agent runs without it).
+        match cwmpd::backend::ubus::Client::connect(&ubus_socket).await {
+            Ok(client) => {
+                let status = agent.status_handle();
+                let commands = agent.command_sender();
+                tokio::spawn(async move {
+                    if let Err(e) = cwmpd::ubus_api::serve(client, status, commands).await {
+                        log::error!("ubus object cwmp: {e}");
+                    }
+                });
+            }
+            Err(e) => log::info!(
+                "ubus at {} not available ({e}): no cwmp object",
+                ubus_socket.display()
+            ),
+        }
         agent.run(|_| once).await;
         ExitCode::SUCCESS
     })

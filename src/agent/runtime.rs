@@ -20,6 +20,8 @@ use crate::store::{State, Store};
 use crate::transport::acs_client::{AcsClientConfig, AcsSession};
 use crate::transport::conn_request::{ConnRequestConfig, ConnRequestServer, ConnectionRequest};
 use crate::transport::tls;
+use crate::ubus_api::{AgentStatus, Command};
+use std::sync::{Arc, Mutex};
 
 use super::driver::{drive, AcsLink};
 use super::events::EventQueue;
@@ -67,6 +69,10 @@ pub struct Agent {
     cr_key: [u8; 32],
     reports: Option<mpsc::UnboundedSender<Report>>,
     sessions: usize,
+    status: Arc<Mutex<AgentStatus>>,
+    cmd_tx: mpsc::Sender<Command>,
+    cmd_rx: mpsc::Receiver<Command>,
+    cr_url: String,
 }
 
 /// State-file record of a pending ScheduleInform: `due<TAB>CommandKey`.
@@ -124,6 +130,7 @@ impl Agent {
         events.rebooted();
         events.raise(EventCode::BOOT, "");
         let (cr_tx, cr_rx) = mpsc::channel(1);
+        let (cmd_tx, cmd_rx) = mpsc::channel(8);
         let mut agent = Agent {
             root,
             settings,
@@ -146,6 +153,10 @@ impl Agent {
             cr_key: random_bytes(),
             reports: None,
             sessions: 0,
+            status: Arc::new(Mutex::new(AgentStatus::default())),
+            cmd_tx,
+            cmd_rx,
+            cr_url: String::new(),
         };
         agent.scheduled = agent
             .state
@@ -170,6 +181,65 @@ impl Agent {
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// What `ubus call cwmp status` shows; kept current by the loop.
+    pub fn status_handle(&self) -> Arc<Mutex<AgentStatus>> {
+        self.status.clone()
+    }
+
+    /// Where the `cwmp` ubus object sends its commands.
+    pub fn command_sender(&self) -> mpsc::Sender<Command> {
+        self.cmd_tx.clone()
+    }
+
+    fn update_status(&self) {
+        let target = self.target();
+        if let Ok(mut st) = self.status.lock() {
+            st.enabled = self.settings.enabled;
+            st.acs_url = target.as_ref().map(|t| t.url.clone()).unwrap_or_default();
+            st.acs_url_origin = target
+                .as_ref()
+                .map(|t| t.origin.as_str().to_string())
+                .unwrap_or_default();
+            st.connection_request_url = self.cr_url.clone();
+            st.next_periodic_inform = self.next_periodic.unwrap_or(0);
+            st.retry_count = self.state.retry_count;
+            st.pending_events = self
+                .events
+                .pending()
+                .iter()
+                .map(|e| e.event_code.to_string())
+                .collect();
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Inform(events) => {
+                if events.is_empty() {
+                    self.events.raise(EventCode::CONNECTION_REQUEST, "");
+                }
+                for e in &events {
+                    self.events.raise(e, "");
+                }
+                self.persist();
+                self.session_wanted = true;
+            }
+            Command::Reload => self.reload(),
+            Command::Get(path, reply) => {
+                let live = self.live(self.cr_url.clone());
+                let mut model = TableModel {
+                    live,
+                    config: self.config.as_mut(),
+                };
+                let result = model
+                    .get_values(std::slice::from_ref(&path))
+                    .map(|list| list.into_iter().map(|p| (p.name, p.value)).collect())
+                    .map_err(|f| f.fault_string);
+                let _ = reply.send(result);
+            }
+        }
     }
 
     fn report(&self, r: Report) {
@@ -214,6 +284,7 @@ impl Agent {
         if let Err(e) = self.store.save(&self.state) {
             log::error!("cannot write {}: {e}", self.store.path().display());
         }
+        self.update_status();
     }
 
     fn cr_path(&self) -> String {
@@ -291,6 +362,7 @@ impl Agent {
                     self.session_wanted = true;
                 }
                 _ = tokio::time::sleep_until(wake.into()) => self.on_timer(),
+                Some(command) = self.cmd_rx.recv() => self.on_command(command),
                 _ = recv(&mut hup) => self.reload(),
                 _ = recv(&mut term) => {
                     log::info!("terminating");
@@ -432,6 +504,11 @@ impl Agent {
             log::warn!("cwmp.acs.verify is 0: the ACS certificate is NOT checked");
         }
         let cr_url = self.connection_request_url(&target.url, cr_port).await;
+        self.cr_url = cr_url.clone();
+        let started_unix = unix_now();
+        if let Ok(mut st) = self.status.lock() {
+            st.last_session_start = started_unix;
+        }
         let live = self.live(cr_url);
         let delivered = self.events.pending().to_vec();
         let event_names = delivered.iter().map(|e| e.event_code.to_string()).collect();
@@ -523,6 +600,21 @@ impl Agent {
                         wait
                     );
                     self.retry_at = Some(Instant::now() + wait);
+                }
+            }
+        }
+        if let Ok(mut st) = self.status.lock() {
+            st.last_session_end = unix_now();
+            match &result {
+                Ok(()) => {
+                    st.last_session_result = "success".into();
+                    st.last_session_fault.clear();
+                    st.sessions_ok += 1;
+                }
+                Err(f) => {
+                    st.last_session_result = "failed".into();
+                    st.last_session_fault = format!("{f:?}");
+                    st.sessions_failed += 1;
                 }
             }
         }

@@ -1,0 +1,148 @@
+//! The agent's ubus object `cwmp`, called through the project's ubus
+//! client over a broker that follows ubusd's wire protocol (ubusd itself
+//! is not installable here). The agent is the real `cwmpd` binary.
+
+mod acs;
+mod ubus_broker;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use acs::http::Auth;
+use acs::script::AcsScript;
+use acs::scripted::ScriptedAcs;
+use cwmpd::backend::ubus::{BlobValue, Client};
+use ubus_broker::Broker;
+
+struct Agent(Child);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn status_inform_and_get_through_ubus() {
+    let broker = Broker::start("cwmp-object");
+    let root = std::env::temp_dir().join(format!("cwmpd-ubus-api-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("etc/config")).unwrap();
+    let acs = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
+    std::fs::write(
+        root.join("etc/config/cwmp"),
+        format!(
+            "config acs 'acs'\n\toption url '{}'\nconfig cpe 'cpe'\n\toption port '0'\n\toption periodic_inform '0'\n",
+            acs.url()
+        ),
+    )
+    .unwrap();
+    let _agent = Agent(
+        Command::new(env!("CARGO_BIN_EXE_cwmpd"))
+            .arg("--root")
+            .arg(&root)
+            .arg("--ubus")
+            .arg(broker.socket())
+            .arg("run")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("first session", || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+
+    let ubus = Client::connect(broker.socket()).await.unwrap();
+    // The object appears once the agent has connected.
+    let mut status = BlobValue::empty_table();
+    for _ in 0..100 {
+        match ubus.call("cwmp", "status", &BlobValue::empty_table()).await {
+            Ok(s)
+                if s.get("last_session")
+                    .and_then(|l| l.get("result"))
+                    .and_then(BlobValue::as_str)
+                    == Some("success") =>
+            {
+                status = s;
+                break;
+            }
+            _ => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    assert_eq!(
+        status.get("acs_url").and_then(BlobValue::as_str),
+        Some(acs.url().as_str()),
+        "{status:?}"
+    );
+    assert_eq!(
+        status.get("acs_url_origin").and_then(BlobValue::as_str),
+        Some("uci")
+    );
+    assert!(status
+        .get("connection_request_url")
+        .and_then(BlobValue::as_str)
+        .is_some_and(|u| u.starts_with("http://127.0.0.1:")));
+    assert_eq!(
+        status
+            .get("pending_events")
+            .and_then(BlobValue::as_array)
+            .map(<[_]>::len),
+        Some(0)
+    );
+
+    // inform: a session now, with the event asked for.
+    let r = ubus
+        .call(
+            "cwmp",
+            "inform",
+            &BlobValue::table([("event", BlobValue::from("2 PERIODIC"))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.get("queued").and_then(BlobValue::as_bool), Some(true));
+    wait_for("inform session", || {
+        acs.script.lock().unwrap().informs.len() >= 2
+    })
+    .await;
+    let events: Vec<String> = acs.script.lock().unwrap().informs[1]
+        .events
+        .iter()
+        .map(|e| e.event_code.to_string())
+        .collect();
+    assert_eq!(events, ["2 PERIODIC"]);
+
+    // get: parameter values for scripts.
+    let values = ubus
+        .call(
+            "cwmp",
+            "get",
+            &BlobValue::table([("path", BlobValue::from("Device.ManagementServer.URL"))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        values
+            .get("Device.ManagementServer.URL")
+            .and_then(BlobValue::as_str),
+        Some(acs.url().as_str())
+    );
+    let unknown = ubus
+        .call(
+            "cwmp",
+            "get",
+            &BlobValue::table([("path", BlobValue::from("Device.Nope."))]),
+        )
+        .await;
+    assert!(unknown.is_err(), "{unknown:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}
