@@ -122,6 +122,7 @@ fn run(root: Root, once: bool, ubus_socket: PathBuf) -> ExitCode {
         // on a host without one the agent runs without it).
         match cwmpd::backend::ubus::Client::connect(&ubus_socket).await {
             Ok(client) => {
+                agent.attach_ubus(client.clone());
                 let status = agent.status_handle();
                 let commands = agent.command_sender();
                 tokio::spawn(async move {

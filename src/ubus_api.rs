@@ -93,6 +93,9 @@ pub enum Command {
         String,
         oneshot::Sender<Result<Vec<(String, String)>, String>>,
     ),
+    /// netifd reported a change of some interface (not sent by ubus
+    /// callers: by the agent's own netifd watcher).
+    InterfaceChanged,
 }
 
 pub const OBJECT: &str = "cwmp";

@@ -146,3 +146,63 @@ async fn status_inform_and_get_through_ubus() {
     assert!(unknown.is_err(), "{unknown:?}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// `cwmp.cpe.interface`: the ConnectionRequestURL carries the interface's
+/// address from netifd, and a new address opens a session with
+/// `4 VALUE CHANGE` (TR-181: ConnectionRequestURL notifies actively).
+#[tokio::test]
+async fn interface_address_change_sends_value_change() {
+    let broker = Broker::start("cwmp-netifd");
+    let netifd = ubus_broker::fake_netifd::fake_netifd(broker.socket()).await;
+    let root = std::env::temp_dir().join(format!("cwmpd-ubus-netifd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("etc/config")).unwrap();
+    let acs = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
+    std::fs::write(
+        root.join("etc/config/cwmp"),
+        format!(
+            "config acs 'acs'\n\toption url '{}'\nconfig cpe 'cpe'\n\toption interface 'wan'\n\toption port '0'\n\toption periodic_inform '0'\n",
+            acs.url()
+        ),
+    )
+    .unwrap();
+    let _agent = Agent(
+        Command::new(env!("CARGO_BIN_EXE_cwmpd"))
+            .arg("--root")
+            .arg(&root)
+            .arg("--ubus")
+            .arg(broker.socket())
+            .arg("run")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let cr_url = |n: usize| {
+        acs.script.lock().unwrap().informs[n]
+            .parameter_list
+            .iter()
+            .find(|p| p.name == "Device.ManagementServer.ConnectionRequestURL")
+            .map(|p| p.value.clone())
+            .unwrap()
+    };
+    wait_for("first session", || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    assert!(cr_url(0).starts_with("http://192.0.2.10:"), "{}", cr_url(0));
+    // Give the agent's netifd watcher time to subscribe, then renumber.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    netifd.set_addr.send("192.0.2.77".into()).unwrap();
+    wait_for("value change session", || {
+        acs.script.lock().unwrap().informs.len() >= 2
+    })
+    .await;
+    let events: Vec<String> = acs.script.lock().unwrap().informs[1]
+        .events
+        .iter()
+        .map(|e| e.event_code.to_string())
+        .collect();
+    assert_eq!(events, ["4 VALUE CHANGE"]);
+    assert!(cr_url(1).starts_with("http://192.0.2.77:"), "{}", cr_url(1));
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -73,6 +73,10 @@ pub struct Agent {
     cmd_tx: mpsc::Sender<Command>,
     cmd_rx: mpsc::Receiver<Command>,
     cr_url: String,
+    /// The Connection Request server's bound port.
+    cr_port: u16,
+    /// ubusd, when there is one: netifd for the CR interface address.
+    ubus: Option<crate::backend::ubus::Client>,
 }
 
 /// State-file record of a pending ScheduleInform: `due<TAB>CommandKey`.
@@ -157,6 +161,8 @@ impl Agent {
             cmd_tx,
             cmd_rx,
             cr_url: String::new(),
+            cr_port: 0,
+            ubus: None,
         };
         agent.scheduled = agent
             .state
@@ -214,7 +220,32 @@ impl Agent {
         }
     }
 
-    fn on_command(&mut self, command: Command) {
+    /// Uses `client` for netifd: the Connection Request interface's address
+    /// and its changes (TR-181: ConnectionRequestURL notifies actively by
+    /// default, so a new address opens a session with `4 VALUE CHANGE`).
+    pub fn attach_ubus(&mut self, client: crate::backend::ubus::Client) {
+        let tx = self.cmd_tx.clone();
+        let c = client.clone();
+        tokio::spawn(async move {
+            while c.is_connected() {
+                if let Ok(mut changes) = crate::backend::netifd::watch(&c).await {
+                    while let Some(change) = changes.next().await {
+                        if change == crate::backend::netifd::Change::SourceLost {
+                            break;
+                        }
+                        if tx.send(Command::InterfaceChanged).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                // netifd not (yet) there, or restarted: look again later.
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        });
+        self.ubus = Some(client);
+    }
+
+    async fn on_command(&mut self, command: Command) {
         match command {
             Command::Inform(events) => {
                 if events.is_empty() {
@@ -227,6 +258,17 @@ impl Agent {
                 self.session_wanted = true;
             }
             Command::Reload => self.reload(),
+            Command::InterfaceChanged => {
+                let Some(target) = self.target() else { return };
+                let url = self.connection_request_url(&target.url, self.cr_port).await;
+                if !self.cr_url.is_empty() && url != self.cr_url {
+                    log::info!("Connection Request URL is now {url}");
+                    self.cr_url = url;
+                    self.events.raise(EventCode::VALUE_CHANGE, "");
+                    self.persist();
+                    self.session_wanted = true;
+                }
+            }
             Command::Get(path, reply) => {
                 let live = self.live(self.cr_url.clone());
                 let mut model = TableModel {
@@ -324,15 +366,44 @@ impl Agent {
         if let Some(url) = self.settings.cr_url.clone().filter(|u| !u.is_empty()) {
             return url;
         }
-        let host = source_address(acs_url)
-            .await
-            .unwrap_or_else(|| "0.0.0.0".into());
+        let host = match self.interface_address().await {
+            Some(host) => host,
+            None => source_address(acs_url)
+                .await
+                .unwrap_or_else(|| "0.0.0.0".into()),
+        };
         format!("http://{host}:{port}{}", self.cr_path())
+    }
+
+    /// The address of `cwmp.cpe.interface` from netifd, if configured and
+    /// known; IPv6 when `cwmp.cpe.ipv6` is on.
+    async fn interface_address(&self) -> Option<String> {
+        let iface = self.settings.cr_interface.as_deref()?;
+        let client = self.ubus.as_ref()?;
+        let family = if self.settings.cr_ipv6 {
+            crate::backend::netifd::Family::V6
+        } else {
+            crate::backend::netifd::Family::V4
+        };
+        match crate::backend::netifd::interface_address(client, iface, family).await {
+            Ok(Some(ip)) => Some(match ip {
+                std::net::IpAddr::V4(a) => a.to_string(),
+                std::net::IpAddr::V6(a) => format!("[{a}]"),
+            }),
+            Ok(None) => {
+                log::warn!("interface {iface} has no address (cwmp.cpe.interface)");
+                None
+            }
+            Err(e) => {
+                log::warn!("netifd: status of {iface} (cwmp.cpe.interface): {e}");
+                None
+            }
+        }
     }
 
     /// Runs until `stop` says so (after each session) or a shutdown signal.
     pub async fn run(&mut self, mut stop: impl FnMut(&Agent) -> bool) {
-        let cr_port = match self.start_cr_server() {
+        self.cr_port = match self.start_cr_server() {
             Ok(p) => p,
             Err(e) => {
                 log::error!(
@@ -347,7 +418,7 @@ impl Agent {
         loop {
             if self.session_wanted {
                 self.session_wanted = false;
-                self.session(cr_port).await;
+                self.session(self.cr_port).await;
                 if stop(self) {
                     return;
                 }
@@ -362,7 +433,7 @@ impl Agent {
                     self.session_wanted = true;
                 }
                 _ = tokio::time::sleep_until(wake.into()) => self.on_timer(),
-                Some(command) = self.cmd_rx.recv() => self.on_command(command),
+                Some(command) = self.cmd_rx.recv() => self.on_command(command).await,
                 _ = recv(&mut hup) => self.reload(),
                 _ = recv(&mut term) => {
                     log::info!("terminating");
@@ -464,8 +535,9 @@ impl Agent {
                 self.check_bootstrap();
                 self.persist();
                 if cr_changed && self.cr_task.is_some() {
-                    if let Err(e) = self.start_cr_server() {
-                        log::error!("connection request server: {e}");
+                    match self.start_cr_server() {
+                        Ok(port) => self.cr_port = port,
+                        Err(e) => log::error!("connection request server: {e}"),
                     }
                 }
                 log::info!("configuration reloaded");

@@ -58,6 +58,8 @@ pub struct Settings {
     /// the Connection Request URL.
     pub cr_interface: Option<String>,
     pub cr_port: u16,
+    /// `cwmp.cpe.ipv6`: announce the interface's IPv6 address.
+    pub cr_ipv6: bool,
     /// `cwmp.cpe.path`; `None` → a random path generated once and persisted.
     pub cr_path: Option<String>,
     pub provisioning_code: String,
@@ -146,6 +148,7 @@ impl Settings {
             cr_url,
             cr_interface,
             cr_port: c.cpe.port,
+            cr_ipv6: c.cpe.ipv6,
             cr_path: nonempty(&c.cpe.path),
             provisioning_code: c.cpe.provisioning_code.clone(),
             periodic_enable: c.cpe.periodic_inform,

@@ -7,6 +7,8 @@
 //! (every client is treated as root, as ubusd does for uid 0).
 #![allow(dead_code)]
 
+pub mod fake_netifd;
+
 use cwmpd::backend::ubus::msg::{self, Attrs, Message, MsgType, FRAME_PREFIX_LEN};
 use cwmpd::backend::ubus::BlobValue;
 use std::collections::HashMap;
