@@ -10,5 +10,6 @@ pub mod cwmp;
 pub mod logging;
 pub mod paths;
 pub mod store;
+pub mod system;
 pub mod transport;
 pub mod ubus_api;

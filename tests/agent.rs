@@ -492,3 +492,73 @@ async fn schedule_inform_survives_a_restart_and_reports_its_command_key() {
         .iter()
         .any(|e| e.event_code.as_str() == "3 SCHEDULED"));
 }
+
+#[tokio::test]
+async fn reboot_then_boot_and_m_reboot_with_the_command_key() {
+    use cwmpd::cwmp::rpc::control::Reboot;
+    let root = scratch("reboot");
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::Reboot(Reboot {
+        command_key: "rb-1".into(),
+    }));
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let mut agent = start_agent(&root.0);
+    // The device goes down after the session: the process ends by itself.
+    let end = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = agent.0.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < end, "agent did not stop for the reboot");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success());
+    let log = std::fs::read_to_string(root.0.join("var/log/cwmpd-system.log")).unwrap();
+    assert_eq!(log, "reboot\n");
+    // "Power on": 1 BOOT and M Reboot with the CommandKey.
+    let _agent = start_agent(&root.0);
+    wait_for("session after reboot", 20, || {
+        acs.script.lock().unwrap().informs.len() >= 2
+    })
+    .await;
+    let s = acs.script.lock().unwrap();
+    let ev: Vec<(String, String)> = s.informs[1]
+        .events
+        .iter()
+        .map(|e| (e.event_code.to_string(), e.command_key.clone()))
+        .collect();
+    assert!(ev.contains(&("1 BOOT".into(), String::new())), "{ev:?}");
+    assert!(ev.contains(&("M Reboot".into(), "rb-1".into())), "{ev:?}");
+    assert!(!ev.iter().any(|(c, _)| c == "0 BOOTSTRAP"), "{ev:?}");
+}
+
+#[tokio::test]
+async fn factory_reset_comes_back_with_bootstrap() {
+    let root = scratch("factory");
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::FactoryReset);
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let mut agent = start_agent(&root.0);
+    let end = Instant::now() + Duration::from_secs(20);
+    while agent.0.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < end,
+            "agent did not stop for the factory reset"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let log = std::fs::read_to_string(root.0.join("var/log/cwmpd-system.log")).unwrap();
+    assert_eq!(log, "factory-reset\n");
+    let _agent = start_agent(&root.0);
+    wait_for("session after reset", 20, || {
+        acs.script.lock().unwrap().informs.len() >= 2
+    })
+    .await;
+    let ev = events(&acs, 1);
+    assert!(
+        ev.contains(&"0 BOOTSTRAP".to_string()) && ev.contains(&"1 BOOT".to_string()),
+        "{ev:?}"
+    );
+}

@@ -1,7 +1,8 @@
 //! Answers the ACS's requests during a session (the session's `RpcHandler`).
 //!
 //! Parameters go to the data model; actions that must wait for the end of
-//! the session (ScheduleInform, a configuration change) are
+//! the session (Reboot, FactoryReset, ScheduleInform, a configuration
+//! change) are
 //! recorded in `AfterSession` and carried out by the agent once the session
 //! is over.
 
@@ -17,6 +18,10 @@ use super::params::ParamModel;
 /// What the session asked for that happens after it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AfterSession {
+    /// CommandKey of a Reboot RPC (TR-069 A.3.2.3: reboot after the session).
+    pub reboot: Option<String>,
+    /// A FactoryReset RPC (A.4.1.4), carried out after the session.
+    pub factory_reset: bool,
     /// (delay seconds, CommandKey) of ScheduleInform RPCs.
     pub scheduled: Vec<(u32, String)>,
     /// The configuration changed (SetParameterValues committed).
@@ -30,14 +35,14 @@ pub struct Handler<'a> {
 
 /// The RPCs this agent implements (answer to GetRPCMethods, TR-069
 /// §A.3.1.1). Only what the handler below really does is listed.
-/// Reboot and FactoryReset arrive with the `System` actions (they must
-/// really happen, never be answered as done while nothing happens).
-pub const METHODS: [&str; 5] = [
+pub const METHODS: [&str; 7] = [
     "GetRPCMethods",
     "GetParameterValues",
     "SetParameterValues",
     "GetParameterNames",
     "ScheduleInform",
+    "Reboot",
+    "FactoryReset",
 ];
 
 impl RpcHandler for Handler<'_> {
@@ -70,6 +75,14 @@ impl RpcHandler for Handler<'_> {
                         status: ApplyStatus::Applied,
                     },
                 ))
+            }
+            AcsRequest::Reboot(r) => {
+                self.after.reboot = Some(r.command_key.clone());
+                Ok(CpeResponse::Reboot)
+            }
+            AcsRequest::FactoryReset => {
+                self.after.factory_reset = true;
+                Ok(CpeResponse::FactoryReset)
             }
             AcsRequest::ScheduleInform(s) => {
                 // A.3.2.10: DelaySeconds must be greater than zero.

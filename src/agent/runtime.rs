@@ -77,6 +77,11 @@ pub struct Agent {
     cr_port: u16,
     /// ubusd, when there is one: netifd for the CR interface address.
     ubus: Option<crate::backend::ubus::Client>,
+    system: Box<dyn crate::system::System>,
+    /// Reboot / FactoryReset asked for in the session, done after it.
+    actions: AfterSession,
+    /// The device is going down (reboot, factory reset): the loop ends.
+    halted: bool,
 }
 
 /// State-file record of a pending ScheduleInform: `due<TAB>CommandKey`.
@@ -135,6 +140,7 @@ impl Agent {
         events.raise(EventCode::BOOT, "");
         let (cr_tx, cr_rx) = mpsc::channel(1);
         let (cmd_tx, cmd_rx) = mpsc::channel(8);
+        let root_for_system = root.clone();
         let mut agent = Agent {
             root,
             settings,
@@ -163,6 +169,9 @@ impl Agent {
             cr_url: String::new(),
             cr_port: 0,
             ubus: None,
+            system: crate::system::for_root(&root_for_system),
+            actions: AfterSession::default(),
+            halted: false,
         };
         agent.scheduled = agent
             .state
@@ -419,7 +428,7 @@ impl Agent {
             if self.session_wanted {
                 self.session_wanted = false;
                 self.session(self.cr_port).await;
-                if stop(self) {
+                if self.halted || stop(self) {
                     return;
                 }
                 continue;
@@ -692,6 +701,7 @@ impl Agent {
         }
         self.check_bootstrap();
         self.persist();
+        self.device_actions();
         self.report(Report::SessionEnded {
             ok: result.is_ok(),
             detail: match &result {
@@ -722,7 +732,32 @@ impl Agent {
             .map_err(|e| e.to_string())
     }
 
+    /// Reboot / FactoryReset once the session is over and everything is
+    /// saved (TR-069 A.3.2.3: the CPE reboots after the session ends). The
+    /// `M Reboot` event with its CommandKey is persisted first, so the next
+    /// start reports `1 BOOT` + `M Reboot`.
+    fn device_actions(&mut self) {
+        let actions = std::mem::take(&mut self.actions);
+        if actions.factory_reset {
+            log::warn!("FactoryReset requested by the ACS");
+            match self.system.factory_reset() {
+                Ok(()) => self.halted = true,
+                Err(e) => log::error!("factory reset failed: {e}"),
+            }
+        } else if let Some(key) = actions.reboot {
+            self.events.raise(EventCode::M_REBOOT, &key);
+            self.persist();
+            log::warn!("Reboot requested by the ACS (CommandKey {key:?})");
+            match self.system.reboot() {
+                Ok(()) => self.halted = true,
+                Err(e) => log::error!("reboot failed: {e}"),
+            }
+        }
+    }
+
     fn after_session(&mut self, after: AfterSession) {
+        self.actions.reboot = after.reboot;
+        self.actions.factory_reset = after.factory_reset;
         let now = unix_now();
         for (delay, key) in after.scheduled {
             self.scheduled.push((now + i64::from(delay), key));
