@@ -3,6 +3,8 @@
 //! ```text
 //! cwmpd [--root DIR] [run [--once]]   run the agent (default)
 //! cwmpd [--root DIR] check-config     validate /etc/config/cwmp, exit 1 on errors
+//! cwmpd [--root DIR] show configuration [--json]   effective settings
+//! cwmpd [--root DIR] dhcp-option43 IFACE HEX       udhcpc hook: ACS from option 43
 //! cwmpd --version
 //! ```
 
@@ -17,9 +19,13 @@ use cwmpd::backend::uci::Store;
 use cwmpd::config::Config;
 use cwmpd::logging;
 use cwmpd::paths::Root;
+use cwmpd::{cli, dhcp};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cwmpd [--root DIR] [run [--once] | check-config] | --version");
+    eprintln!(
+        "usage: cwmpd [--root DIR] [run [--once] | check-config | show configuration [--json] \
+         | dhcp-option43 IFACE HEX] | --version"
+    );
     ExitCode::from(2)
 }
 
@@ -37,6 +43,8 @@ fn main() -> ExitCode {
     let mut root = Root::system();
     let mut command = None;
     let mut once = false;
+    let mut json = false;
+    let mut operands = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--version" | "-V" => {
@@ -48,7 +56,11 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--once" => once = true,
-            "run" | "check-config" if command.is_none() => command = Some(arg),
+            "--json" => json = true,
+            "run" | "check-config" | "show" | "dhcp-option43" if command.is_none() => {
+                command = Some(arg)
+            }
+            _ if matches!(command.as_deref(), Some("show" | "dhcp-option43")) => operands.push(arg),
             _ => return usage(),
         }
     }
@@ -65,7 +77,54 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        "show" => match operands.as_slice() {
+            [what] if what == "configuration" => show_configuration(&root, json),
+            _ => usage(),
+        },
+        "dhcp-option43" => match operands.as_slice() {
+            [interface, hex] => dhcp_option43(&root, interface, hex),
+            _ => usage(),
+        },
         _ => run(root, once),
+    }
+}
+
+/// `show configuration`: the effective settings, or the errors that stop
+/// the agent from using the file.
+fn show_configuration(root: &Root, json: bool) -> ExitCode {
+    match load_config(root) {
+        Ok(c) if json => print!("{}", cli::render_json(&c)),
+        Ok(c) => print!("{}", cli::render_text(&c)),
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The udhcpc hook's entry: errors are logged and leave everything as it was.
+fn dhcp_option43(root: &Root, interface: &str, hex: &str) -> ExitCode {
+    logging::init(log::LevelFilter::Info);
+    match dhcp::apply_option43(root, interface, hex) {
+        Ok(dhcp::Outcome::OtherInterface(wanted)) => {
+            log::debug!("DHCP option 43 on {interface} ignored (discovery uses {wanted})");
+            ExitCode::SUCCESS
+        }
+        Ok(dhcp::Outcome::Stored { acs, signalled }) => {
+            log::info!(
+                "DHCP option 43 on {interface}: ACS URL {:?}{}",
+                acs.url.as_deref().unwrap_or(""),
+                if signalled { ", agent reloading" } else { "" }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            log::error!("{e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
