@@ -673,3 +673,214 @@ fn every_shipped_option_is_shown_and_documented() {
     // And nothing shown that the shipped file does not have.
     assert_eq!(text.lines().count(), options.len());
 }
+
+// ---------------------------------------------------------------- uci-defaults
+
+/// The real libuci `uci` CLI the libuci-sys dev-dependency builds
+/// (`target/<profile>/build/libuci-sys-*/out/{bin,lib}`, as
+/// tests/common/real_uci.rs finds it): (binary, library dir).
+fn real_uci() -> (PathBuf, PathBuf) {
+    let exe = std::env::current_exe().unwrap();
+    let build = exe.parent().and_then(Path::parent).unwrap().join("build");
+    std::fs::read_dir(&build)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("out"))
+        .find(|out| {
+            out.parent()
+                .and_then(|p| p.file_name())
+                .is_some_and(|n| n.to_string_lossy().starts_with("libuci-sys-"))
+                && out.join("bin/uci").is_file()
+        })
+        .map(|out| (out.join("bin/uci"), out.join("lib")))
+        .unwrap_or_else(|| panic!("real `uci` not built under {}", build.display()))
+}
+
+/// Runs files/etc/uci-defaults/90-cwmp as /etc/init.d/boot does (sourced by
+/// `sh`), with the real libuci `uci` CLI working on the scratch root's
+/// /etc/config and the identity files read under IPKG_INSTROOT.
+fn run_uci_defaults(s: &Scratch) -> Output {
+    let (uci, libdir) = real_uci();
+    let script = repo().join("files/etc/uci-defaults/90-cwmp");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(
+            r#"uci() { "$UCI_BIN" -c "$IPKG_INSTROOT/etc/config" -t "$IPKG_INSTROOT/tmp/.uci" "$@"; }
+               . "$SCRIPT""#,
+        )
+        .env("UCI_BIN", uci)
+        .env("LD_LIBRARY_PATH", libdir)
+        .env("IPKG_INSTROOT", &s.0)
+        .env("SCRIPT", script)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "90-cwmp failed: {}", stderr(&out));
+    out
+}
+
+fn uci_get(s: &Scratch, key: &str) -> Option<String> {
+    let (uci, libdir) = real_uci();
+    let out = Command::new(uci)
+        .env("LD_LIBRARY_PATH", libdir)
+        .arg("-c")
+        .arg(s.0.join("etc/config"))
+        .arg("-t")
+        .arg(s.0.join("tmp/.uci"))
+        .args(["get", key])
+        .output()
+        .unwrap();
+    out.status
+        .success()
+        .then(|| stdout(&out).trim_end().to_string())
+}
+
+fn identity_root(name: &str, network: &str) -> Scratch {
+    let s = Scratch::new(name);
+    // /tmp exists on a router; libuci creates /tmp/.uci in it.
+    std::fs::create_dir_all(s.0.join("tmp")).unwrap();
+    std::fs::write(s.0.join("etc/config/network"), network).unwrap();
+    std::fs::write(
+        s.0.join("etc/openwrt_release"),
+        "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='24.10.2'\nDISTRIB_TARGET='ath79/generic'\n",
+    )
+    .unwrap();
+    for (dev, mac) in [("lo", "00:00:00:00:00:00"), ("eth0", "a4:2b:b0:01:02:03")] {
+        let d = s.0.join("sys/class/net").join(dev);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("address"), format!("{mac}\n")).unwrap();
+    }
+    s
+}
+
+const WAN_DHCP: &str = "config interface 'wan'\n\toption device 'eth0'\n\toption proto 'dhcp'\n";
+
+#[test]
+fn uci_defaults_fill_identity_and_request_option43_once() {
+    let s = identity_root("defaults", WAN_DHCP);
+    run_uci_defaults(&s);
+    assert_eq!(uci_get(&s, "cwmp.device").as_deref(), Some("device"));
+    assert_eq!(
+        uci_get(&s, "cwmp.device.manufacturer").as_deref(),
+        Some("OpenWrt")
+    );
+    assert_eq!(
+        uci_get(&s, "cwmp.device.product_class").as_deref(),
+        Some("ath79/generic")
+    );
+    assert_eq!(uci_get(&s, "cwmp.device.oui").as_deref(), Some("A42BB0"));
+    assert_eq!(
+        uci_get(&s, "cwmp.device.serial_number").as_deref(),
+        Some("A42BB0010203")
+    );
+    assert_eq!(uci_get(&s, "network.wan.reqopts").as_deref(), Some("43"));
+    assert_eq!(
+        uci_get(&s, "network.wan.vendorid").as_deref(),
+        Some("dslforum.org")
+    );
+    // Committed, nothing left pending.
+    assert!(
+        !s.0.join("tmp/.uci/cwmp").exists()
+            || std::fs::read(s.0.join("tmp/.uci/cwmp")).unwrap().is_empty()
+    );
+
+    // Idempotent: a second run changes no byte.
+    let cwmp = std::fs::read(s.0.join("etc/config/cwmp")).unwrap();
+    let network = std::fs::read(s.0.join("etc/config/network")).unwrap();
+    run_uci_defaults(&s);
+    assert_eq!(std::fs::read(s.0.join("etc/config/cwmp")).unwrap(), cwmp);
+    assert_eq!(
+        std::fs::read(s.0.join("etc/config/network")).unwrap(),
+        network
+    );
+
+    // The added `config device` section keeps the file valid for the agent.
+    let out = s.cwmpd(&["check-config"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+}
+
+#[test]
+fn uci_defaults_fail_so_boot_retries_when_uci_cannot_save() {
+    let s = identity_root("defaults-fail", WAN_DHCP);
+    // No /tmp: libuci cannot create its save directory, every set fails.
+    std::fs::remove_dir_all(s.0.join("tmp")).unwrap();
+    let before = std::fs::read(s.0.join("etc/config/cwmp")).unwrap();
+    let (uci, libdir) = real_uci();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"uci() { "$UCI_BIN" -c "$IPKG_INSTROOT/etc/config" -t "$IPKG_INSTROOT/tmp/.uci" "$@"; }
+               . "$SCRIPT""#)
+        .env("UCI_BIN", uci)
+        .env("LD_LIBRARY_PATH", libdir)
+        .env("IPKG_INSTROOT", &s.0)
+        .env("SCRIPT", repo().join("files/etc/uci-defaults/90-cwmp"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(s.0.join("etc/config/cwmp")).unwrap(), before);
+}
+
+#[test]
+fn uci_defaults_keep_what_is_already_set() {
+    let s = identity_root(
+        "defaults-keep",
+        "config interface 'wan'\n\toption proto 'dhcp'\n\toption reqopts '1 3 6'\n\toption vendorid 'MSFT 5.0'\n",
+    );
+    s.config_append(
+        "\nconfig device 'device'\n\toption serial_number 'SN-1'\n\toption manufacturer 'ACME'\n",
+    );
+    run_uci_defaults(&s);
+    assert_eq!(
+        uci_get(&s, "cwmp.device.serial_number").as_deref(),
+        Some("SN-1")
+    );
+    assert_eq!(
+        uci_get(&s, "cwmp.device.manufacturer").as_deref(),
+        Some("ACME")
+    );
+    assert_eq!(uci_get(&s, "cwmp.device.oui").as_deref(), Some("A42BB0"));
+    assert_eq!(
+        uci_get(&s, "network.wan.reqopts").as_deref(),
+        Some("1 3 6 43")
+    );
+    // One vendor class only: the operator's stays.
+    assert_eq!(
+        uci_get(&s, "network.wan.vendorid").as_deref(),
+        Some("MSFT 5.0")
+    );
+    run_uci_defaults(&s);
+    assert_eq!(
+        uci_get(&s, "network.wan.reqopts").as_deref(),
+        Some("1 3 6 43")
+    );
+}
+
+#[test]
+fn uci_defaults_follow_discovery_settings() {
+    // Discovery off: the network is left alone.
+    let s = identity_root("defaults-off", WAN_DHCP);
+    s.config_append("\nconfig acs 'acs'\n\toption dhcp_discovery '0'\n");
+    let before = std::fs::read(s.0.join("etc/config/network")).unwrap();
+    run_uci_defaults(&s);
+    assert_eq!(
+        std::fs::read(s.0.join("etc/config/network")).unwrap(),
+        before
+    );
+
+    // Another discovery interface: only that one is changed, and only if it
+    // is a DHCP client.
+    let s = identity_root(
+        "defaults-iface",
+        "config interface 'wan'\n\toption proto 'dhcp'\n\nconfig interface 'wwan'\n\toption proto 'dhcp'\n\nconfig interface 'lan'\n\toption proto 'static'\n",
+    );
+    s.config_append("\nconfig cpe 'cpe'\n\toption interface 'wwan'\n");
+    run_uci_defaults(&s);
+    assert_eq!(uci_get(&s, "network.wwan.reqopts").as_deref(), Some("43"));
+    assert_eq!(uci_get(&s, "network.wan.reqopts"), None);
+    let s2 = identity_root(
+        "defaults-static",
+        "config interface 'lan'\n\toption proto 'static'\n",
+    );
+    s2.config_append("\nconfig cpe 'cpe'\n\toption interface 'lan'\n");
+    run_uci_defaults(&s2);
+    assert_eq!(uci_get(&s2, "network.lan.reqopts"), None);
+}
