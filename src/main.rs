@@ -129,6 +129,15 @@ fn dhcp_option43(root: &Root, interface: &str, hex: &str) -> ExitCode {
 }
 
 fn run(root: Root, once: bool) -> ExitCode {
+    // procd sends SIGHUP for reloads (init script `reload_signal HUP`), and
+    // an interface trigger can fire right after start. Until the agent's
+    // handler is installed, a SIGHUP must not kill it (default action):
+    // ignore it; the configuration is read fresh below anyway.
+    // SAFETY: setting a signal disposition to SIG_IGN is async-signal-safe
+    // and affects no Rust state.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
     let config = match load_config(&root) {
         Ok(c) => c,
         Err(errors) => {

@@ -587,6 +587,7 @@ fn show_configuration_reflects_edits_and_masks_passwords() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(!text.contains("Pa\\\"ss"));
+    assert!(json_c_accepts(&text), "json-c refused {text}");
     let v = json::parse(&text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
     let get = |sec: &str, opt: &str| v.get(sec).and_then(|t| t.get(opt)).cloned();
     let string = |s: &str| Some(BlobValue::String(s.into()));
@@ -604,6 +605,27 @@ fn show_configuration_reflects_edits_and_masks_passwords() {
         get("cpe", "max_retries"),
         Some(BlobValue::Int32(3) | BlobValue::Int64(3))
     ));
+}
+
+/// Whether json-c (through libubox's blobmsg_add_json_from_string, the
+/// parser ubus/rpcd use on a router) accepts `text` as a JSON object.
+fn json_c_accepts(text: &str) -> bool {
+    use libubox_sys as ub;
+    let c = std::ffi::CString::new(text).unwrap();
+    let mut buf = ub::blob_buf::default();
+    // SAFETY: a zeroed blob_buf initialised, used and freed here only.
+    unsafe {
+        assert_eq!(ub::blob_buf_init(&mut buf, 0), 0);
+        let ok = ub::blobmsg_add_json_from_string(&mut buf, c.as_ptr());
+        ub::blob_buf_free(&mut buf);
+        ok
+    }
+}
+
+#[test]
+fn json_c_check_can_fail() {
+    assert!(json_c_accepts(r#"{"a":"b\"c"}"#));
+    assert!(!json_c_accepts(r#"{"a":"b"c"}"#));
 }
 
 #[test]
