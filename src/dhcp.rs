@@ -257,6 +257,37 @@ pub fn render(acs: &DhcpAcs) -> String {
     out
 }
 
+/// Parses the runtime file's text back (what [`render`] wrote). Lines it
+/// does not know, or values out of range, are skipped: the file is ours, but
+/// it lives in a writable tmpfs.
+pub fn parse(text: &str) -> DhcpAcs {
+    let mut acs = DhcpAcs::default();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        match key {
+            "url" => acs.url = check_url(value, URL).ok(),
+            "provisioning_code" => {
+                acs.provisioning_code = check_provisioning_code(value, PROVISIONING_CODE).ok()
+            }
+            "retry_min_wait" => acs.retry_min_wait = number(value, RETRY_MIN_WAIT, 1, 65535).ok(),
+            "retry_multiplier" => {
+                acs.retry_multiplier = number(value, RETRY_MULTIPLIER, 1000, 65535).ok()
+            }
+            _ => {}
+        }
+    }
+    acs
+}
+
+/// What the last DHCP lease told us (empty when there is no file).
+pub fn load(root: &Root) -> DhcpAcs {
+    std::fs::read_to_string(root.dhcp_file())
+        .map(|t| parse(&t))
+        .unwrap_or_default()
+}
+
 /// Replaces `/var/run/cwmpd/dhcp` (under `root`) with `acs`, atomically.
 pub fn store(root: &Root, acs: &DhcpAcs) -> io::Result<()> {
     crate::store::write_atomically(&root.dhcp_file(), render(acs).as_bytes())
@@ -313,6 +344,21 @@ mod tests {
         assert_eq!(decode_hex(""), Err(Opt43Error::Empty));
         // A multi-byte character must not be split into "digits".
         assert!(decode_hex("é0").is_err());
+    }
+
+    #[test]
+    fn runtime_file_round_trips() {
+        let acs = DhcpAcs {
+            url: Some("https://acs.example.net/cwmp".into()),
+            provisioning_code: Some("PC=1".into()),
+            retry_min_wait: Some(10),
+            retry_multiplier: Some(1500),
+        };
+        assert_eq!(parse(&render(&acs)), acs);
+        assert_eq!(
+            parse("url=ftp://x\nretry_min_wait=0\njunk\n"),
+            DhcpAcs::default()
+        );
     }
 
     #[test]
