@@ -5,10 +5,13 @@
 //! See DESIGN.md at the repository root for the map of the parts.
 pub mod agent;
 pub mod backend;
+pub mod cli;
 pub mod config;
 pub mod cwmp;
+pub mod dhcp;
 pub mod logging;
 pub mod paths;
+pub mod pidfile;
 pub mod store;
 pub mod system;
 pub mod transport;

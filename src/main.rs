@@ -3,6 +3,8 @@
 //! ```text
 //! cwmpd [--root DIR] [--ubus SOCKET] [run [--once]]   run the agent (default)
 //! cwmpd [--root DIR] check-config     validate /etc/config/cwmp, exit 1 on errors
+//! cwmpd [--root DIR] show configuration [--json]   effective settings
+//! cwmpd [--root DIR] dhcp-option43 IFACE HEX       udhcpc hook: ACS from option 43
 //! cwmpd --version
 //! ```
 
@@ -17,10 +19,12 @@ use cwmpd::backend::uci::Store;
 use cwmpd::config::Config;
 use cwmpd::logging;
 use cwmpd::paths::Root;
+use cwmpd::{cli, dhcp};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cwmpd [--root DIR] [--ubus SOCKET] [run [--once] | check-config] | --version"
+        "usage: cwmpd [--root DIR] [--ubus SOCKET] [run [--once] | check-config \
+         | show configuration [--json] | dhcp-option43 IFACE HEX] | --version"
     );
     ExitCode::from(2)
 }
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
     let mut command = None;
     let mut once = false;
     let mut ubus_socket: Option<PathBuf> = None;
+    let mut json = false;
+    let mut operands = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--version" | "-V" => {
@@ -55,7 +61,11 @@ fn main() -> ExitCode {
                 Some(path) => ubus_socket = Some(PathBuf::from(path)),
                 None => return usage(),
             },
-            "run" | "check-config" if command.is_none() => command = Some(arg),
+            "--json" => json = true,
+            "run" | "check-config" | "show" | "dhcp-option43" if command.is_none() => {
+                command = Some(arg)
+            }
+            _ if matches!(command.as_deref(), Some("show" | "dhcp-option43")) => operands.push(arg),
             _ => return usage(),
         }
     }
@@ -72,6 +82,14 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        "show" => match operands.as_slice() {
+            [what] if what == "configuration" => show_configuration(&root, json),
+            _ => usage(),
+        },
+        "dhcp-option43" => match operands.as_slice() {
+            [interface, hex] => dhcp_option43(&root, interface, hex),
+            _ => usage(),
+        },
         _ => {
             let socket = ubus_socket
                 .unwrap_or_else(|| root.join(cwmpd::backend::ubus::client::DEFAULT_SOCKET));
@@ -80,7 +98,55 @@ fn main() -> ExitCode {
     }
 }
 
+/// `show configuration`: the effective settings, or the errors that stop
+/// the agent from using the file.
+fn show_configuration(root: &Root, json: bool) -> ExitCode {
+    match load_config(root) {
+        Ok(c) if json => print!("{}", cli::render_json(&c)),
+        Ok(c) => print!("{}", cli::render_text(&c)),
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The udhcpc hook's entry: errors are logged and leave everything as it was.
+fn dhcp_option43(root: &Root, interface: &str, hex: &str) -> ExitCode {
+    logging::init(log::LevelFilter::Info);
+    match dhcp::apply_option43(root, interface, hex) {
+        Ok(dhcp::Outcome::OtherInterface(wanted)) => {
+            log::debug!("DHCP option 43 on {interface} ignored (discovery uses {wanted})");
+            ExitCode::SUCCESS
+        }
+        Ok(dhcp::Outcome::Stored { acs, signalled }) => {
+            log::info!(
+                "DHCP option 43 on {interface}: ACS URL {:?}{}",
+                acs.url.as_deref().unwrap_or(""),
+                if signalled { ", agent reloading" } else { "" }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            log::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn run(root: Root, once: bool, ubus_socket: PathBuf) -> ExitCode {
+    // procd sends SIGHUP for reloads (init script `reload_signal HUP`), and
+    // an interface trigger can fire right after start. Until the agent's
+    // handler is installed, a SIGHUP must not kill it (default action):
+    // ignore it; the configuration is read fresh below anyway.
+    // SAFETY: setting a signal disposition to SIG_IGN is async-signal-safe
+    // and affects no Rust state.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
     let config = match load_config(&root) {
         Ok(c) => c,
         Err(errors) => {
@@ -110,6 +176,7 @@ fn run(root: Root, once: bool, ubus_socket: PathBuf) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let root_for_pid = root.clone();
     runtime.block_on(async move {
         let mut agent = match Agent::new(root, loader, store, identity) {
             Ok(a) => a,
@@ -136,7 +203,11 @@ fn run(root: Root, once: bool, ubus_socket: PathBuf) -> ExitCode {
                 ubus_socket.display()
             ),
         }
+        if let Err(e) = cwmpd::pidfile::write(&root_for_pid) {
+            log::warn!("pid file: {e}");
+        }
         agent.run(|_| once).await;
+        cwmpd::pidfile::remove(&root_for_pid);
         ExitCode::SUCCESS
     })
 }

@@ -299,10 +299,9 @@ impl Agent {
         }
     }
 
+    /// The ACS URL learned from DHCP option 43 (written by the udhcpc hook).
     fn dhcp_url(&self) -> Option<String> {
-        let text = std::fs::read_to_string(self.root.dhcp_file()).ok()?;
-        text.lines()
-            .find_map(|l| l.strip_prefix("url=").map(|u| u.trim().to_string()))
+        crate::dhcp::load(&self.root).url
     }
 
     fn target(&self) -> Option<AcsTarget> {
@@ -412,6 +411,10 @@ impl Agent {
 
     /// Runs until `stop` says so (after each session) or a shutdown signal.
     pub async fn run(&mut self, mut stop: impl FnMut(&Agent) -> bool) {
+        // Signal handlers first: a procd reload may come at once.
+        let mut hup = signal(tokio::signal::unix::SignalKind::hangup());
+        let mut term = signal(tokio::signal::unix::SignalKind::terminate());
+
         self.cr_port = match self.start_cr_server() {
             Ok(p) => p,
             Err(e) => {
@@ -422,8 +425,6 @@ impl Agent {
                 self.settings.cr_port
             }
         };
-        let mut hup = signal(tokio::signal::unix::SignalKind::hangup());
-        let mut term = signal(tokio::signal::unix::SignalKind::terminate());
         loop {
             if self.session_wanted {
                 self.session_wanted = false;
