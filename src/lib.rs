@@ -7,6 +7,7 @@ pub mod agent;
 pub mod backend;
 pub mod config;
 pub mod cwmp;
+pub mod datamodel;
 pub mod logging;
 pub mod paths;
 pub mod store;
