@@ -240,3 +240,31 @@ impl Provider for MemProvider {
         self.staged = None;
     }
 }
+
+/// A [`MemProvider`] the test keeps a handle on after mounting it (to change
+/// values "behind the ACS's back" or to look at what was committed).
+pub type SharedMem = std::rc::Rc<std::cell::RefCell<MemProvider>>;
+
+impl Provider for SharedMem {
+    fn get(&mut self, obj: ObjRef<'_>, name: &str) -> Result<String, Fault> {
+        self.borrow_mut().get(obj, name)
+    }
+    fn instances(&mut self, table: ObjRef<'_>) -> Result<Vec<String>, Fault> {
+        self.borrow_mut().instances(table)
+    }
+    fn set(&mut self, obj: ObjRef<'_>, name: &str, value: &str) -> Result<(), Fault> {
+        self.borrow_mut().set(obj, name, value)
+    }
+    fn add(&mut self, table: ObjRef<'_>) -> Result<String, Fault> {
+        self.borrow_mut().add(table)
+    }
+    fn delete(&mut self, obj: ObjRef<'_>) -> Result<(), Fault> {
+        self.borrow_mut().delete(obj)
+    }
+    fn commit(&mut self) -> Result<ApplyStatus, Fault> {
+        self.borrow_mut().commit()
+    }
+    fn revert(&mut self) {
+        self.borrow_mut().revert()
+    }
+}
