@@ -126,7 +126,7 @@ fn main() {
     println!();
     println!("#![allow(clippy::needless_update)]");
     println!();
-    println!("use super::schema::{{BaseType::*, NotifyLimit::*, ObjectDef, ParamDef, Range, OBJ, PARAM}};");
+    println!("use super::schema::{{BaseType::*, Format::*, NotifyLimit::*, ObjectDef, ParamDef, Range, OBJ, PARAM}};");
     println!();
     println!("pub static OBJECTS: &[ObjectDef] = &[");
     for r in &objects {
@@ -237,6 +237,11 @@ fn main() {
         if !enums.is_empty() {
             let items: Vec<String> = enums.split('|').map(rust_str).collect();
             fields.push(format!("enums: &[{}]", items.join(", ")));
+        }
+        match r.get("datatype", &header).as_str() {
+            "IPv4Address" => fields.push("format: Ipv4Address".into()),
+            "MACAddress" => fields.push("format: MacAddress".into()),
+            _ => {}
         }
         if let Some(table) = counted.get(&path) {
             fields.push(format!("counts: Some({})", obj_index[table]));

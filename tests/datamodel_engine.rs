@@ -8,6 +8,7 @@ use cwmpd::cwmp::rpc::attributes::{Notification, SetParameterAttributesStruct};
 use cwmpd::cwmp::rpc::parameters::{ApplyStatus, ParameterValue};
 use cwmpd::cwmp::xsd::ValueType;
 use cwmpd::datamodel::mem::{MemProvider, SharedMem};
+use cwmpd::datamodel::schema::{BaseType, ObjectDef, ParamDef, OBJ, PARAM};
 use cwmpd::datamodel::{DataModel, Schema};
 
 const IPIF: &str = "Device.IP.Interface.{i}.";
@@ -835,4 +836,63 @@ fn unmounted_subtrees_are_not_exposed() {
     );
     assert_eq!(code(dm.get_parameter_values(&[s("Device.IP.")])), 9005);
     assert_eq!(get(&mut dm, "Device.DeviceInfo.Manufacturer"), "OpenWrt");
+}
+
+#[test]
+fn named_type_formats_are_checked_on_set() {
+    let mem = router_mem();
+    let mut dm = engine(&mem);
+    let f = dm
+        .set_parameter_values(
+            &[pv(
+                "Device.IP.Interface.1.IPv4Address.1.IPAddress",
+                "192.168.1.300",
+                None,
+            )],
+            "k",
+        )
+        .unwrap_err();
+    assert_eq!(f.set_parameter_values_faults[0].fault_code.0, 9007);
+}
+
+#[test]
+fn vendor_table_with_max_entries_refuses_a_third_instance_with_9004() {
+    let mut schema = Schema::tr181();
+    schema
+        .add_object(ObjectDef {
+            path: "Device.X_0000FF_Rule.{i}.",
+            multi: true,
+            writable: true,
+            max_entries: Some(2),
+            ..OBJ
+        })
+        .unwrap();
+    schema
+        .add_param(
+            "Device.X_0000FF_Rule.{i}.",
+            ParamDef {
+                name: "Enable",
+                ty: BaseType::Boolean,
+                writable: true,
+                ..PARAM
+            },
+        )
+        .unwrap();
+    let mem = Rc::new(RefCell::new(MemProvider::new(schema.clone())));
+    let mut dm = DataModel::new(schema);
+    dm.mount("Device.", Box::new(mem.clone()));
+    assert_eq!(dm.add_object("Device.X_0000FF_Rule.", "a").unwrap().0, 1);
+    assert_eq!(dm.add_object("Device.X_0000FF_Rule.", "b").unwrap().0, 2);
+    assert_eq!(code(dm.add_object("Device.X_0000FF_Rule.", "c")), 9004);
+    assert_eq!(dm.parameter_key(), "b");
+    dm.set_parameter_values(
+        &[pv(
+            "Device.X_0000FF_Rule.2.Enable",
+            "true",
+            Some(ValueType::Boolean),
+        )],
+        "d",
+    )
+    .unwrap();
+    assert_eq!(get(&mut dm, "Device.X_0000FF_Rule.2.Enable"), "true");
 }

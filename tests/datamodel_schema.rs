@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use cwmpd::datamodel::schema::{BaseType, NotifyLimit};
+use cwmpd::datamodel::schema::{BaseType, Format, NotifyLimit};
 use cwmpd::datamodel::Schema;
 
 const TSV: &str = concat!(
@@ -118,6 +118,12 @@ fn every_schema_entry_matches_tr181() {
         assert_eq!(ranges.join("|"), row["range"], "{path} range");
         let secured = row["flags"].contains("secured") || row["flags"].contains("hidden");
         assert_eq!(secured, p.secured, "{path} secured");
+        let format = match row["datatype"].as_str() {
+            "IPv4Address" => Format::Ipv4Address,
+            "MACAddress" => Format::MacAddress,
+            _ => Format::Any,
+        };
+        assert_eq!(format, p.format, "{path} datatype");
         if let Some(t) = p.counts {
             let table = schema.objects()[t].path;
             assert_eq!(

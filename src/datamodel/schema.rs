@@ -72,6 +72,17 @@ pub enum NotifyLimit {
     CanDeny,
 }
 
+/// A string format from a TR-106 named data type that we check
+/// (TR-106 §3.2 / tr-106-types.xml patterns). Both allow the empty string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Any,
+    /// Dotted-quad IPv4 address (TR-106 `IPv4Address`).
+    Ipv4Address,
+    /// Six colon-separated hex pairs (TR-106 `MACAddress`).
+    MacAddress,
+}
+
 /// An inclusive integer range facet; `None` means unbounded on that side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Range {
@@ -120,6 +131,8 @@ pub struct ParamDef {
     /// For `…NumberOfEntries`: the table whose instances it counts. The
     /// engine answers these itself from the instance list.
     pub counts: Option<usize>,
+    /// Named-type format checked on writes.
+    pub format: Format,
 }
 
 /// The defaults generated table entries start from (`..PARAM`).
@@ -136,6 +149,7 @@ pub const PARAM: ParamDef = ParamDef {
     ranges: &[],
     enums: &[],
     counts: None,
+    format: Format::Any,
 };
 
 /// A schema node found by template path.

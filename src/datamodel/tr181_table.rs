@@ -3,7 +3,7 @@
 
 #![allow(clippy::needless_update)]
 
-use super::schema::{BaseType::*, NotifyLimit::*, ObjectDef, ParamDef, Range, OBJ, PARAM};
+use super::schema::{BaseType::*, Format::*, NotifyLimit::*, ObjectDef, ParamDef, Range, OBJ, PARAM};
 
 pub static OBJECTS: &[ObjectDef] = &[
     ObjectDef { path: "Device.", ..OBJ },
@@ -113,7 +113,7 @@ pub static PARAMS: &[ParamDef] = &[
     ParamDef { object: 8, name: "LowerLayers", ty: String, list: true, writable: true, max_length: Some(1024), ..PARAM },
     ParamDef { object: 8, name: "Upstream", ty: Boolean, ..PARAM },
     ParamDef { object: 8, name: "MaxBitRate", ty: Int, writable: true, ranges: &[Range { min: Some(-1), max: None }], ..PARAM },
-    ParamDef { object: 8, name: "MACAddress", ty: String, max_length: Some(17), ..PARAM },
+    ParamDef { object: 8, name: "MACAddress", ty: String, max_length: Some(17), format: MacAddress, ..PARAM },
     ParamDef { object: 8, name: "SupportedLinkModes", ty: UnsignedInt, list: true, ..PARAM },
     ParamDef { object: 8, name: "AdvertisedLinkModes", ty: UnsignedInt, list: true, writable: true, ..PARAM },
     ParamDef { object: 8, name: "LinkPartnerAdvertisedLinkModes", ty: UnsignedInt, list: true, ..PARAM },
@@ -164,8 +164,8 @@ pub static PARAMS: &[ParamDef] = &[
     ParamDef { object: 12, name: "Enable", ty: Boolean, writable: true, ..PARAM },
     ParamDef { object: 12, name: "Status", ty: String, enums: &["Disabled", "Enabled", "Error_Misconfigured", "Error"], ..PARAM },
     ParamDef { object: 12, name: "Alias", ty: String, writable: true, max_length: Some(64), ..PARAM },
-    ParamDef { object: 12, name: "IPAddress", ty: String, writable: true, max_length: Some(15), ..PARAM },
-    ParamDef { object: 12, name: "SubnetMask", ty: String, writable: true, max_length: Some(15), ..PARAM },
+    ParamDef { object: 12, name: "IPAddress", ty: String, writable: true, max_length: Some(15), format: Ipv4Address, ..PARAM },
+    ParamDef { object: 12, name: "SubnetMask", ty: String, writable: true, max_length: Some(15), format: Ipv4Address, ..PARAM },
     ParamDef { object: 12, name: "AddressingType", ty: String, enums: &["DHCP", "IKEv2", "AutoIP", "IPCP", "Static", "3GPP-NAS"], ..PARAM },
     ParamDef { object: 13, name: "BytesSent", ty: UnsignedLong, notify: CanDeny, ..PARAM },
     ParamDef { object: 13, name: "BytesReceived", ty: UnsignedLong, notify: CanDeny, ..PARAM },

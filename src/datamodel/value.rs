@@ -8,7 +8,7 @@ use crate::cwmp::rpc::parameters::ParameterValue;
 use crate::cwmp::xsd::{self, ValueType};
 use crate::cwmp::{Fault, FaultCode};
 
-use super::schema::{BaseType, ParamDef};
+use super::schema::{BaseType, Format, ParamDef};
 
 fn bad_value(name: &str, why: impl std::fmt::Display) -> Fault {
     Fault::with_string(FaultCode::INVALID_PARAMETER_VALUE, format!("{name}: {why}"))
@@ -124,6 +124,17 @@ fn check_item(def: &ParamDef, name: &str, text: &str) -> Result<String, Fault> {
             t.to_string()
         }
     };
+    let format_ok = match def.format {
+        Format::Any => true,
+        Format::Ipv4Address => canonical.is_empty() || is_ipv4(&canonical),
+        Format::MacAddress => canonical.is_empty() || is_mac(&canonical),
+    };
+    if !format_ok {
+        return Err(bad_value(
+            name,
+            format_args!("{canonical:?} is not a valid {:?}", def.format),
+        ));
+    }
     if !def.enums.is_empty() && !def.enums.contains(&canonical.as_str()) {
         return Err(bad_value(
             name,
@@ -131,6 +142,28 @@ fn check_item(def: &ParamDef, name: &str, text: &str) -> Result<String, Fault> {
         ));
     }
     Ok(canonical)
+}
+
+/// TR-106 IPv4Address: four decimal octets 0–255, no leading zeros.
+fn is_ipv4(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
+/// TR-106 MACAddress: `XX:XX:XX:XX:XX:XX`, hex digits of either case.
+fn is_mac(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(':').collect();
+    parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// An XML Schema integer (optional sign, digits only), as i128 so that the
@@ -301,6 +334,34 @@ mod tests {
         };
         assert!(check(&s, "äöü", None).is_ok(), "characters, not bytes");
         assert_eq!(check(&s, "abcd", None), Err(9007));
+    }
+
+    #[test]
+    fn named_formats() {
+        let ip = ParamDef {
+            format: Format::Ipv4Address,
+            ..PARAM
+        };
+        for good in ["", "192.168.1.1", "0.0.0.0", "255.255.255.255"] {
+            assert!(check(&ip, good, None).is_ok(), "{good}");
+        }
+        for bad in [
+            "1.2.3",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3.4.5",
+            "a.b.c.d",
+            "1..2.3",
+        ] {
+            assert_eq!(check(&ip, bad, None), Err(9007), "{bad}");
+        }
+        let mac = ParamDef {
+            format: Format::MacAddress,
+            ..PARAM
+        };
+        assert!(check(&mac, "00:1A:2b:3c:4D:5e", None).is_ok());
+        assert_eq!(check(&mac, "00:1A:2b:3c:4D", None), Err(9007));
+        assert_eq!(check(&mac, "001A2b3c4D5e", None), Err(9007));
     }
 
     #[test]
