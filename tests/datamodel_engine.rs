@@ -8,7 +8,7 @@ use cwmpd::cwmp::rpc::attributes::{Notification, SetParameterAttributesStruct};
 use cwmpd::cwmp::rpc::parameters::{ApplyStatus, ParameterValue};
 use cwmpd::cwmp::xsd::ValueType;
 use cwmpd::datamodel::mem::{MemProvider, SharedMem};
-use cwmpd::datamodel::schema::{BaseType, ObjectDef, ParamDef, OBJ, PARAM};
+use cwmpd::datamodel::schema::{BaseType, ObjectDef, ParamDef, PARAM};
 use cwmpd::datamodel::{DataModel, Schema};
 
 const IPIF: &str = "Device.IP.Interface.{i}.";
@@ -864,7 +864,6 @@ fn vendor_table_with_max_entries_refuses_a_third_instance_with_9004() {
             multi: true,
             writable: true,
             max_entries: Some(2),
-            ..OBJ
         })
         .unwrap();
     schema
