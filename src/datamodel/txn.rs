@@ -21,6 +21,9 @@ use super::value;
 pub struct InstanceMap {
     tables: BTreeMap<String, Table>,
     dirty: bool,
+    /// Instance paths (`Device.IP.Interface.2.`) that vanished from the
+    /// backend since the last `take_vanished` (their attributes go too).
+    vanished: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +70,9 @@ impl InstanceMap {
         let mut out: Vec<(u32, String)> = t.entries.iter().map(|(k, n)| (*n, k.clone())).collect();
         out.sort();
         for n in gone {
-            self.drop_below(&format!("{table}{n}."));
+            let inst = format!("{table}{n}.");
+            self.drop_below(&inst);
+            self.vanished.push(inst);
         }
         self.dirty |= changed;
         out
@@ -110,6 +115,11 @@ impl InstanceMap {
     /// True once after every change (persist then).
     pub fn take_dirty(&mut self) -> bool {
         std::mem::take(&mut self.dirty)
+    }
+
+    /// Instances that disappeared from the backend (not through DeleteObject).
+    pub fn take_vanished(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.vanished)
     }
 
     /// Records `[table path, next number, key, number, key, number ...]`.
@@ -157,6 +167,7 @@ impl InstanceMap {
         InstanceMap {
             tables,
             dirty: false,
+            vanished: Vec::new(),
         }
     }
 }
@@ -504,5 +515,9 @@ mod tests {
         m.sync("Device.IP.Interface.1.IPv4Address.", &keys(&["a"]));
         m.sync("Device.IP.Interface.", &keys(&[]));
         assert_eq!(m.key_of("Device.IP.Interface.1.IPv4Address.", 1), None);
+        assert_eq!(
+            m.take_vanished(),
+            vec!["Device.IP.Interface.1.".to_string()]
+        );
     }
 }
