@@ -895,3 +895,68 @@ fn vendor_table_with_max_entries_refuses_a_third_instance_with_9004() {
     .unwrap();
     assert_eq!(get(&mut dm, "Device.X_0000FF_Rule.2.Enable"), "true");
 }
+
+/// Names an ACS may send, however broken, get one of the RPC faults of
+/// TR-069 Table 11 and never a panic.
+#[test]
+fn hostile_names_get_faults_not_panics() {
+    let mem = router_mem();
+    let mut dm = engine(&mem);
+    let pieces = [
+        "Device",
+        ".",
+        "IP",
+        "Interface",
+        "1",
+        "2",
+        "0",
+        "99",
+        "{i}",
+        "[lan]",
+        "Stats",
+        "Name",
+        "",
+        "..",
+        "X_",
+        "4294967296",
+        "IPv4Address",
+        "Enable",
+        "ä",
+        " ",
+        "DeviceInfo",
+        "ManagementServer",
+        "ParameterKey",
+    ];
+    let mut seed = 0x2545_f491_u64;
+    let allowed = [9003, 9004, 9005, 9006, 9007, 9008, 9009];
+    for _ in 0..4000 {
+        let mut name = String::new();
+        let len = (seed % 9) as usize;
+        for _ in 0..len {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            name.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+        }
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let check = |r: Result<(), cwmpd::cwmp::Fault>| {
+            if let Err(f) = r {
+                assert!(allowed.contains(&f.fault_code.0), "{name:?}: {f:?}");
+            }
+        };
+        check(dm.get_parameter_values(&[name.clone()]).map(drop));
+        check(dm.get_parameter_names(&name, seed & 1 == 0).map(drop));
+        check(dm.get_parameter_attributes(&[name.clone()]).map(drop));
+        check(
+            dm.set_parameter_values(&[pv(&name, "x", None)], "k")
+                .map(drop),
+        );
+        check(dm.set_parameter_attributes(&[spa(&name, 7)]).map(drop));
+        check(dm.add_object(&name, "k").map(drop));
+        check(dm.delete_object(&name, "k").map(drop));
+    }
+    // The model still answers as a whole.
+    assert!(dm.get_parameter_values(&[s("")]).is_ok());
+}
