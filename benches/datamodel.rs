@@ -73,6 +73,28 @@ fn main() {
     }
     let single = t.elapsed() / m;
 
+    // What the generated table costs in the binary (rodata): descriptors
+    // plus string bytes (64-bit host; pointers halve on 32-bit MIPS/ARM).
+    let schema = Schema::tr181();
+    let desc = std::mem::size_of_val(schema.objects()) + std::mem::size_of_val(schema.params());
+    let strings: usize = schema.objects().iter().map(|o| o.path.len()).sum::<usize>()
+        + schema
+            .params()
+            .iter()
+            .map(|p| {
+                p.name.len()
+                    + p.enums.iter().map(|e| e.len() + 16).sum::<usize>()
+                    + p.ranges.len() * 32
+            })
+            .sum::<usize>();
+    println!(
+        "schema table: {} objects, {} parameters, ~{} bytes static ({} descriptors + {} strings/slices)",
+        schema.objects().len(),
+        schema.params().len(),
+        desc + strings,
+        desc,
+        strings
+    );
     println!(
         "datamodel: router with 8 IP + 8 Ethernet interfaces, 16 IPv4 addresses, 40 processes"
     );
