@@ -8,6 +8,7 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod cwmp;
+pub mod datamodel;
 pub mod dhcp;
 pub mod logging;
 pub mod paths;
