@@ -863,6 +863,28 @@ fn status_view_shows_the_reply_polls_and_informs() {
     eprintln!("screenshot: {}", png.display());
 }
 
+#[test]
+fn status_view_says_when_the_agent_does_not_answer() {
+    let scenario = json!({
+        "view": "status",
+        "source": view_source("status"),
+        "status": [],
+        "inform_status": 9,
+        "steps": [
+            {"read": "#cwmp-status"},
+            {"click": "#cwmp-inform-now"},
+            {"read": "#notifications"},
+        ],
+    });
+    let r = run_harness("status-down", &scenario, 3_000);
+    let s = r["steps"].as_array().unwrap();
+    assert_eq!(
+        s[0]["text"],
+        "The agent does not answer (ubus status 4): is cwmpd running?"
+    );
+    assert_eq!(s[2]["text"], "The agent did not accept the request.");
+}
+
 // ---------------------------------------------------------------------------
 // packaging files
 

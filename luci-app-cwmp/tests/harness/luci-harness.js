@@ -21,7 +21,8 @@
 // "Save & Apply" (uci apply/confirm/rollback), ACL enforcement, translations.
 //
 // Driven by window.HARNESS = { view, source, uci: {config: values}, status:
-// [replies], steps: [...] }. Results go to <pre id="harness-result"> as JSON
+// [replies] (none: `cwmp status` fails with NOT_FOUND, as with cwmpd
+// stopped), inform_status (a ubus error for `cwmp inform`), steps: [...] }. Results go to <pre id="harness-result"> as JSON
 // for the test to read from `chromium --dump-dom`.
 'use strict';
 
@@ -87,6 +88,8 @@
 			const st = list[Math.min(statusIndex++, list.length - 1)];
 			return st ? [0, st] : [4, {}];
 		}
+		if (object === 'cwmp' && method === 'inform' && H.inform_status)
+			return [H.inform_status, {}];
 		if (object === 'cwmp' && method === 'inform')
 			return typeof args.event === 'string' && args.event.trim() !== '' || args.event === undefined
 				? [0, { queued: true }] : [2, {}];

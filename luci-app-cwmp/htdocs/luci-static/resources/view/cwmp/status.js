@@ -60,6 +60,11 @@ function resultText(ls) {
 }
 
 function table(st) {
+	// rpc.declare resolves with the ubus status code when the call fails,
+	// e.g. NOT_FOUND while cwmpd is stopped.
+	if (st == null || typeof st !== 'object')
+		return E('p', { 'id': 'cwmp-status', 'class': 'alert-message warning' },
+			_('The agent does not answer (ubus status %d): is cwmpd running?').format(+st || 0));
 	const ls = st.last_session || {};
 	const counters = st.counters || {};
 	const events = Array.isArray(st.pending_events) ? st.pending_events : [];
