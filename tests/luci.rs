@@ -411,6 +411,8 @@ fn run_harness(name: &str, scenario: &Json, budget_ms: u32) -> Json {
     );
     let result: Json = serde_json::from_str(&text).unwrap();
     assert_eq!(result["errors"], json!([]), "script errors in the page");
+    // Kept only when something above failed: the page and browser profile.
+    let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
@@ -433,6 +435,7 @@ fn screenshot(name: &str, scenario: &Json, budget_ms: u32, height: u32) -> PathB
     );
     let bytes = std::fs::read(&png).expect("screenshot written");
     assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000);
+    let _ = std::fs::remove_dir_all(&dir);
     png
 }
 
