@@ -631,104 +631,115 @@ fn settings_view_loads_validates_and_saves() {
 }
 
 /// One validation case: assignments applied together to the shipped values.
-struct Case(&'static [(&'static str, &'static str)]);
+struct Case(Vec<(&'static str, String)>);
+
+fn c(pairs: &[(&'static str, &str)]) -> Case {
+    Case(pairs.iter().map(|(k, v)| (*k, v.to_string())).collect())
+}
 
 const LONG_HOST: &str = "http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example/";
 
 fn cases() -> Vec<Case> {
     vec![
-        Case(&[("acs.url", "https://acs.example.net:7547/cwmp")]),
-        Case(&[("acs.url", "http://user@acs.example.net/")]),
-        Case(&[("acs.url", "ftp://acs.example.net/")]),
-        Case(&[("acs.url", "http://")]),
-        Case(&[("acs.url", "http://:8080/")]),
-        Case(&[("acs.url", "http://acs example/")]),
-        Case(&[("acs.url", LONG_HOST)]),
-        Case(&[("acs.default_url", "https://fallback.example/")]),
-        Case(&[("acs.default_url", "acs.example")]),
-        Case(&[("acs.username", "a\tb")]),
-        Case(&[("acs.password", "p\u{e4}ssw\u{f6}rd")]),
-        Case(&[("acs.ca_file", "/etc/ssl/certs/ca.pem")]),
-        Case(&[("acs.ca_file", "certs/ca.pem")]),
-        Case(&[("acs.client_cert", "/etc/cwmp/cert.pem")]),
-        Case(&[
+        c(&[("acs.url", "https://acs.example.net:7547/cwmp")]),
+        c(&[("acs.url", "http://user@acs.example.net/")]),
+        c(&[("acs.url", "ftp://acs.example.net/")]),
+        c(&[("acs.url", "http://")]),
+        c(&[("acs.url", "http://:8080/")]),
+        c(&[("acs.url", "http://acs example/")]),
+        c(&[("acs.url", LONG_HOST)]),
+        c(&[("acs.default_url", "https://fallback.example/")]),
+        c(&[("acs.default_url", "acs.example")]),
+        c(&[("acs.username", "a\tb")]),
+        c(&[("acs.username", &"u".repeat(256))]),
+        c(&[("acs.default_username", &"u".repeat(257))]),
+        c(&[("acs.password", &"p".repeat(126))]),
+        c(&[("acs.password", &"p".repeat(127))]),
+        c(&[("cpe.password", &"\u{e9}".repeat(126))]),
+        c(&[("stun.password", &"p".repeat(127))]),
+        c(&[("cpe.username", "cr\u{7f}user")]),
+        c(&[("acs.password", "p\u{e4}ssw\u{f6}rd")]),
+        c(&[("acs.ca_file", "/etc/ssl/certs/ca.pem")]),
+        c(&[("acs.ca_file", "certs/ca.pem")]),
+        c(&[("acs.client_cert", "/etc/cwmp/cert.pem")]),
+        c(&[
             ("acs.client_cert", "/etc/cwmp/cert.pem"),
             ("acs.client_key", "/etc/cwmp/key.pem"),
         ]),
-        Case(&[("acs.client_key", "key.pem")]),
-        Case(&[
+        c(&[("acs.client_key", "key.pem")]),
+        c(&[
             ("cpe._cr_mode", "url"),
             ("cpe.url", "http://192.0.2.1:7547/"),
         ]),
-        Case(&[
+        c(&[
             ("cpe._cr_mode", "url"),
             ("cpe.url", "http://[2001:db8::1]:7547/x"),
         ]),
-        Case(&[
+        c(&[
             ("cpe._cr_mode", "url"),
             ("cpe.url", "http://[::ffff:192.0.2.1]/"),
         ]),
-        Case(&[("cpe._cr_mode", "url"), ("cpe.url", "http://cpe.example/")]),
-        Case(&[("cpe._cr_mode", "url"), ("cpe.url", "https://192.0.2.1/")]),
-        Case(&[("cpe._cr_mode", "url"), ("cpe.url", "http://192.0.2.1")]),
-        Case(&[("cpe._cr_mode", "url"), ("cpe.url", "http://192.0.2.1:0/")]),
-        Case(&[
+        c(&[("cpe._cr_mode", "url"), ("cpe.url", "http://cpe.example/")]),
+        c(&[("cpe._cr_mode", "url"), ("cpe.url", "https://192.0.2.1/")]),
+        c(&[("cpe._cr_mode", "url"), ("cpe.url", "http://192.0.2.1")]),
+        c(&[("cpe._cr_mode", "url"), ("cpe.url", "http://192.0.2.1:0/")]),
+        c(&[
             ("cpe._cr_mode", "url"),
             ("cpe.url", "http://192.0.2.1:65536/"),
         ]),
-        Case(&[("cpe._cr_mode", "url"), ("cpe.url", "http://01.2.3.4/")]),
-        Case(&[
+        c(&[("cpe._cr_mode", "url"), ("cpe.url", "http://01.2.3.4/")]),
+        c(&[
             ("cpe._cr_mode", "url"),
             ("cpe.url", "http://[2001:db8::g]/"),
         ]),
-        Case(&[("cpe._cr_mode", "interface"), ("cpe.interface", "wan")]),
-        Case(&[("cpe.port", "0")]),
-        Case(&[("cpe.port", "65535")]),
-        Case(&[("cpe.port", "65536")]),
-        Case(&[("cpe.port", "-1")]),
-        Case(&[("cpe.port", "http")]),
-        Case(&[("cpe.path", "/cwmp-4f2a")]),
-        Case(&[("cpe.path", "cwmp")]),
-        Case(&[("cpe.path", "/a b")]),
-        Case(&[(
+        c(&[("cpe._cr_mode", "interface"), ("cpe.interface", "wan")]),
+        c(&[("cpe.port", "0")]),
+        c(&[("cpe.port", "65535")]),
+        c(&[("cpe.port", "65536")]),
+        c(&[("cpe.port", "-1")]),
+        c(&[("cpe.port", "http")]),
+        c(&[("cpe.path", "/cwmp-4f2a")]),
+        c(&[("cpe.path", "cwmp")]),
+        c(&[("cpe.path", "/a b")]),
+        c(&[(
             "cpe.provisioning_code",
             "1234567890123456789012345678901234567890123456789012345678901234",
         )]),
-        Case(&[(
+        c(&[(
             "cpe.provisioning_code",
             "12345678901234567890123456789012345678901234567890123456789012345",
         )]),
-        Case(&[("cpe.periodic_interval", "1")]),
-        Case(&[("cpe.periodic_interval", "0")]),
-        Case(&[("cpe.periodic_interval", "4294967295")]),
-        Case(&[("cpe.periodic_interval", "4294967296")]),
-        Case(&[("cpe.periodic_interval", "1.5")]),
-        Case(&[("cpe.periodic_time", "2024-01-01T03:00:00Z")]),
-        Case(&[("cpe.periodic_time", "2024-01-01T03:00:00.25+01:00")]),
-        Case(&[("cpe.periodic_time", "2024-01-01 03:00:00")]),
-        Case(&[("cpe.schedule_time", "2024-06-30T12:00:00")]),
-        Case(&[("cpe.schedule_time", "tomorrow")]),
-        Case(&[("cpe.timeout", "3600")]),
-        Case(&[("cpe.timeout", "3601")]),
-        Case(&[("cpe.timeout", "0")]),
-        Case(&[("cpe.max_retries", "0")]),
-        Case(&[("cpe.max_retries", "-1")]),
-        Case(&[("cpe.retry_min_wait", "1")]),
-        Case(&[("cpe.retry_min_wait", "0")]),
-        Case(&[("cpe.retry_min_wait", "65536")]),
-        Case(&[("cpe.retry_multiplier", "1000")]),
-        Case(&[("cpe.retry_multiplier", "999")]),
-        Case(&[("cpe.backup_delay", "30")]),
-        Case(&[("cpe.backup_delay", "soon")]),
-        Case(&[("stun.enable", "1")]),
-        Case(&[("stun.enable", "1"), ("stun.server", "stun.example.net")]),
-        Case(&[("stun.port", "0")]),
-        Case(&[("stun.port", "1")]),
-        Case(&[("stun.max_keepalive", "-1")]),
-        Case(&[("stun.max_keepalive", "-2")]),
-        Case(&[("stun.max_keepalive", "10")]),
-        Case(&[("stun.min_keepalive", "100")]),
-        Case(&[("stun.min_keepalive", "100"), ("stun.max_keepalive", "-1")]),
+        c(&[("cpe.periodic_interval", "1")]),
+        c(&[("cpe.periodic_interval", "0")]),
+        c(&[("cpe.periodic_interval", "4294967295")]),
+        c(&[("cpe.periodic_interval", "4294967296")]),
+        c(&[("cpe.periodic_interval", "1.5")]),
+        c(&[("cpe.periodic_time", "2024-01-01T03:00:00Z")]),
+        c(&[("cpe.periodic_time", "2024-01-01T03:00:00.25+01:00")]),
+        c(&[("cpe.periodic_time", "2024-01-01 03:00:00")]),
+        c(&[("cpe.schedule_time", "2024-06-30T12:00:00")]),
+        c(&[("cpe.schedule_time", "tomorrow")]),
+        c(&[("cpe.timeout", "3600")]),
+        c(&[("cpe.timeout", "3601")]),
+        c(&[("cpe.timeout", "0")]),
+        c(&[("cpe.max_retries", "0")]),
+        c(&[("cpe.max_retries", "-1")]),
+        c(&[("cpe.retry_min_wait", "1")]),
+        c(&[("cpe.retry_min_wait", "0")]),
+        c(&[("cpe.retry_min_wait", "65536")]),
+        c(&[("cpe.retry_multiplier", "1000")]),
+        c(&[("cpe.retry_multiplier", "999")]),
+        c(&[("cpe.backup_delay", "30")]),
+        c(&[("cpe.backup_delay", "soon")]),
+        c(&[("stun.enable", "1")]),
+        c(&[("stun.enable", "1"), ("stun.server", "stun.example.net")]),
+        c(&[("stun.port", "0")]),
+        c(&[("stun.port", "1")]),
+        c(&[("stun.max_keepalive", "-1")]),
+        c(&[("stun.max_keepalive", "-2")]),
+        c(&[("stun.max_keepalive", "10")]),
+        c(&[("stun.min_keepalive", "100")]),
+        c(&[("stun.min_keepalive", "100"), ("stun.max_keepalive", "-1")]),
     ]
 }
 
@@ -741,7 +752,7 @@ fn settings_form_accepts_exactly_what_the_agent_accepts() {
     let mut steps = Vec::new();
     let cases = cases();
     for case in &cases {
-        for (k, v) in case.0 {
+        for (k, v) in &case.0 {
             steps.push(set(k, v));
         }
         steps.push(json!({"errors": true}));
@@ -770,7 +781,7 @@ fn settings_form_accepts_exactly_what_the_agent_accepts() {
     let mut mismatches = Vec::new();
     for (case, verdict) in cases.iter().zip(verdicts) {
         let mut pkg = base.clone();
-        for (k, v) in case.0 {
+        for (k, v) in &case.0 {
             if let Some((s, o)) = k.split_once('.').filter(|(_, o)| !o.starts_with('_')) {
                 pkg.set_option(s, o, v).unwrap();
             }
