@@ -15,6 +15,7 @@ use crate::cwmp::rpc::inform::{DeviceId, Inform};
 use crate::cwmp::session::{Failure, Reply, Session, SessionConfig, SessionEvent};
 use crate::cwmp::xsd::DateTime;
 use crate::cwmp::EventCode;
+use crate::datamodel::{DataModel, RECORDS_ATTRIBUTES, RECORDS_INSTANCES};
 use crate::paths::Root;
 use crate::store::{State, Store};
 use crate::transport::acs_client::{AcsClientConfig, AcsSession};
@@ -27,7 +28,6 @@ use super::driver::{drive, AcsLink};
 use super::events::EventQueue;
 use super::handler::{AfterSession, Handler};
 use super::identity::Identity;
-use super::params::{ConfigStore, Live, ParamModel, TableModel, FORCED_INFORM};
 use super::schedule::next_periodic_inform;
 use super::settings::{AcsTarget, Settings};
 
@@ -47,12 +47,10 @@ pub struct Agent {
     root: Root,
     settings: Settings,
     loader: SettingsLoader,
-    config: Box<dyn ConfigStore>,
     identity: Identity,
     store: Store,
     state: State,
     events: EventQueue,
-    started: Instant,
     session_wanted: bool,
     /// When to retry after a failed session.
     retry_at: Option<Instant>,
@@ -130,7 +128,6 @@ impl Agent {
     pub fn new(
         root: Root,
         mut loader: SettingsLoader,
-        config: Box<dyn ConfigStore>,
         identity: Identity,
     ) -> Result<Agent, String> {
         let settings = loader().map_err(|errors| errors.join("; "))?;
@@ -145,12 +142,10 @@ impl Agent {
             root,
             settings,
             loader,
-            config,
             identity,
             store,
             state,
             events,
-            started: Instant::now(),
             session_wanted: true,
             retry_at: None,
             next_periodic: None,
@@ -279,13 +274,9 @@ impl Agent {
                 }
             }
             Command::Get(path, reply) => {
-                let live = self.live(self.cr_url.clone());
-                let mut model = TableModel {
-                    live,
-                    config: self.config.as_mut(),
-                };
+                let mut model = self.model(self.cr_url.clone());
                 let result = model
-                    .get_values(std::slice::from_ref(&path))
+                    .get_parameter_values(std::slice::from_ref(&path))
                     .map(|list| list.into_iter().map(|p| (p.name, p.value)).collect())
                     .map_err(|f| f.fault_string);
                 let _ = reply.send(result);
@@ -561,17 +552,37 @@ impl Agent {
         }
     }
 
-    fn live(&self, cr_url: String) -> Live {
-        Live {
-            manufacturer: self.identity.manufacturer.clone(),
-            oui: self.identity.oui.clone(),
-            product_class: self.identity.product_class.clone(),
-            serial_number: self.identity.serial_number.clone(),
-            hardware_version: self.identity.hardware_version.clone(),
-            software_version: self.identity.software_version.clone(),
-            uptime_secs: uptime(&self.root).unwrap_or_else(|| self.started.elapsed().as_secs()),
-            parameter_key: self.state.parameter_key.clone(),
+    /// The data model over the files under the root, with the engine
+    /// state (ParameterKey, instance numbers, attributes) from the state file.
+    fn model(&self, cr_url: String) -> DataModel {
+        let live = crate::model::Live {
+            identity: self.identity.clone(),
             connection_request_url: cr_url,
+            now: unix_now(),
+        };
+        let mut dm = crate::model::build(&self.root, live);
+        dm.restore(
+            self.state.records(RECORDS_INSTANCES),
+            self.state.records(RECORDS_ATTRIBUTES),
+            &self.state.parameter_key,
+        );
+        dm
+    }
+
+    /// Copies what the session changed in the engine state into `State`
+    /// (saved by the next `persist`).
+    fn keep_model_state(&mut self, dm: &mut DataModel) {
+        let dirty = dm.take_dirty();
+        if dirty.instances {
+            self.state
+                .set_records(RECORDS_INSTANCES, dm.instance_records());
+        }
+        if dirty.attributes {
+            self.state
+                .set_records(RECORDS_ATTRIBUTES, dm.attribute_records());
+        }
+        if dirty.parameter_key {
+            self.state.parameter_key = dm.parameter_key().to_string();
         }
     }
 
@@ -591,7 +602,7 @@ impl Agent {
         if let Ok(mut st) = self.status.lock() {
             st.last_session_start = started_unix;
         }
-        let live = self.live(cr_url);
+        let mut model = self.model(cr_url);
         let delivered = self.events.pending().to_vec();
         let event_names = delivered.iter().map(|e| e.event_code.to_string()).collect();
         self.report(Report::SessionStarted {
@@ -612,12 +623,13 @@ impl Agent {
         };
         let retry_count = self.state.retry_count;
 
-        let mut model = TableModel {
-            live,
-            config: self.config.as_mut(),
+        let parameter_list = match model.inform_parameters() {
+            Ok(list) => list,
+            Err(f) => {
+                log::error!("Inform parameters: {}", f.fault_string);
+                Vec::new()
+            }
         };
-        let names: Vec<String> = FORCED_INFORM.iter().map(|s| s.to_string()).collect();
-        let parameter_list = model.get_values(&names).unwrap_or_default();
         let inform = Inform {
             device_id,
             events: delivered.clone(),
@@ -651,9 +663,7 @@ impl Agent {
                 (result, handler.after)
             }
         };
-        if let Some(key) = self.config.take_parameter_key() {
-            self.state.parameter_key = key;
-        }
+        self.keep_model_state(&mut model);
         self.after_session(after);
         match &result {
             Ok(()) => {
@@ -780,13 +790,6 @@ async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> Option<tokio::signal::unix::Signal> {
     tokio::signal::unix::signal(kind).ok()
-}
-
-/// `/proc/uptime` under the root, whole seconds.
-fn uptime(root: &Root) -> Option<u64> {
-    let text = std::fs::read_to_string(root.join("/proc/uptime")).ok()?;
-    let secs: f64 = text.split_whitespace().next()?.parse().ok()?;
-    Some(secs as u64)
 }
 
 /// Our source address towards the ACS host: a connected UDP socket picks
