@@ -74,7 +74,8 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// Mounts `provider` on object template `prefix` (ends in `.`).
+    /// Mounts `provider` on object template `prefix` (ends in `.`), or on
+    /// one parameter (`Device.DeviceInfo.UpTime`: that name only).
     pub fn mount(&mut self, prefix: &str, provider: Box<dyn Provider>) {
         self.mounts.retain(|(p, _)| p != prefix);
         self.mounts.push((prefix.to_string(), provider));
@@ -85,7 +86,15 @@ impl Tree {
         self.mounts
             .iter()
             .enumerate()
-            .filter(|(_, (p, _))| template.starts_with(p.as_str()))
+            .filter(|(_, (p, _))| {
+                // A parameter mount serves exactly that name (`…Total` is
+                // not `…TotalPersistent`); an object mount everything below.
+                if p.ends_with('.') {
+                    template.starts_with(p.as_str())
+                } else {
+                    template == p
+                }
+            })
             .max_by_key(|(_, (p, _))| p.len())
             .map(|(i, _)| i)
     }
@@ -125,6 +134,13 @@ mod tests {
         assert_eq!(t.route("Device.IP.Interface.{i}.Name"), Some(0));
         assert_eq!(t.route("Device.IP.Interface.{i}.Stats.BytesSent"), Some(1));
         assert_eq!(t.route("Device.Time.Enable"), None);
+        t.mount("Device.DeviceInfo.MemoryStatus.Total", Box::new(Nothing));
+        assert_eq!(t.route("Device.DeviceInfo.MemoryStatus.Total"), Some(2));
+        assert_eq!(
+            t.route("Device.DeviceInfo.MemoryStatus.TotalPersistent"),
+            None,
+            "a parameter mount serves that name only"
+        );
         assert_eq!(
             t.route("Device.IPX.Foo"),
             None,
