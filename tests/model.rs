@@ -294,3 +294,41 @@ fn bad_set_changes_nothing_and_names_each_parameter() {
     assert_eq!(fs::read(r.0.join("etc/config/cwmp")).unwrap(), before.0);
     assert_ne!(fs::read(r.0.join("etc/config/system")).unwrap(), before.1);
 }
+
+#[test]
+fn ethernet_interfaces_come_from_sysfs() {
+    let r = router("eth");
+    let mut dm = model(&r.0);
+    // br-lan (a bridge) and lo have no `device`: not Ethernet interfaces.
+    assert_eq!(
+        get(&mut dm, "Device.Ethernet.InterfaceNumberOfEntries"),
+        "1"
+    );
+    let e = "Device.Ethernet.Interface.1.";
+    assert_eq!(get(&mut dm, &format!("{e}Name")), "eth0");
+    assert_eq!(get(&mut dm, &format!("{e}Status")), "Up");
+    assert_eq!(get(&mut dm, &format!("{e}MACAddress")), "02:11:22:33:44:55");
+    assert_eq!(get(&mut dm, &format!("{e}Stats.BytesSent")), "1234567");
+    assert_eq!(
+        get(&mut dm, &format!("{e}Stats.DiscardPacketsReceived")),
+        "5"
+    );
+    // What the kernel does not tell is not exposed.
+    for absent in [
+        format!("{e}Enable"),
+        format!("{e}Stats.UnicastPacketsSent"),
+        "Device.Ethernet.Interface.2.Name".to_string(),
+    ] {
+        let f = dm
+            .get_parameter_values(std::slice::from_ref(&absent))
+            .unwrap_err();
+        assert_eq!(f.fault_code, FaultCode::INVALID_PARAMETER_NAME, "{absent}");
+    }
+    // A counter that moves is read afresh.
+    fs::write(
+        r.0.join("sys/class/net/eth0/statistics/tx_bytes"),
+        "1234999\n",
+    )
+    .unwrap();
+    assert_eq!(get(&mut dm, &format!("{e}Stats.BytesSent")), "1234999");
+}

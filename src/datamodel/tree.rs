@@ -27,6 +27,15 @@ pub trait Provider {
     /// The value of parameter `name` of `obj`, as canonical text.
     fn get(&mut self, obj: ObjRef<'_>, name: &str) -> Result<String, Fault>;
 
+    /// Whether parameter `name` of object template `object` is really
+    /// served. A provider mounted on a table or object may implement only
+    /// part of TR-181 there; the rest is then not exposed (9005) rather than
+    /// faked. Default: everything below the mount.
+    fn serves(&self, object: &str, name: &str) -> bool {
+        let _ = (object, name);
+        true
+    }
+
     /// The keys of the instances of table `table`, in a stable order.
     fn instances(&mut self, table: ObjRef<'_>) -> Result<Vec<String>, Fault>;
 
@@ -101,6 +110,10 @@ impl Tree {
 
     pub fn provider(&mut self, idx: usize) -> Option<&mut (dyn Provider + 'static)> {
         self.mounts.get_mut(idx).map(|(_, p)| p.as_mut())
+    }
+
+    pub fn provider_ref(&self, idx: usize) -> Option<&(dyn Provider + 'static)> {
+        self.mounts.get(idx).map(|(_, p)| p.as_ref())
     }
 
     pub fn len(&self) -> usize {

@@ -7,6 +7,7 @@
 //! TR-181 parameter nobody implements is absent (9005) rather than faked.
 
 pub mod device_info;
+pub mod ethernet;
 pub mod management_server;
 pub mod time;
 pub mod uci;
@@ -46,6 +47,9 @@ impl<P> Clone for Shared<P> {
 }
 
 impl<P: Provider> Provider for Shared<P> {
+    fn serves(&self, object: &str, name: &str) -> bool {
+        self.0.borrow().serves(object, name)
+    }
     fn get(&mut self, obj: ObjRef<'_>, name: &str) -> Result<String, Fault> {
         self.0.borrow_mut().get(obj, name)
     }
@@ -147,6 +151,10 @@ pub fn build(root: &Root, live: Live) -> DataModel {
         time::OBJECT,
         time::CLOCK.iter().copied(),
         time::Clock { now: live.now },
+    );
+    dm.mount(
+        ethernet::TABLE,
+        Box::new(ethernet::Ethernet { root: root.clone() }),
     );
     dm
 }
