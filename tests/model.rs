@@ -332,3 +332,60 @@ fn ethernet_interfaces_come_from_sysfs() {
     .unwrap();
     assert_eq!(get(&mut dm, &format!("{e}Stats.BytesSent")), "1234999");
 }
+
+#[test]
+fn ip_interfaces_are_network_sections_and_add_delete_edit_them() {
+    let r = router("ip");
+    let uci = RealUci::locate();
+    let conf = r.0.join("etc/config");
+    let save = r.0.join("tmp/.uci");
+    let mut dm = model(&r.0);
+    assert_eq!(get(&mut dm, "Device.IP.InterfaceNumberOfEntries"), "3");
+    assert_eq!(get(&mut dm, "Device.IP.Interface.2.Name"), "lan");
+    assert_eq!(get(&mut dm, "Device.IP.Interface.2.Enable"), "true");
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.2.IPv4Address.1.IPAddress"),
+        "192.168.1.1"
+    );
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.2.IPv4Address.1.SubnetMask"),
+        "255.255.255.0"
+    );
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.3.IPv4AddressNumberOfEntries"),
+        "0",
+        "a DHCP interface has no static address"
+    );
+
+    let (n, _) = dm.add_object("Device.IP.Interface.", "add-1").unwrap();
+    assert_eq!(n, 4);
+    let got = |what: &str| uci.ok(&conf, &save, &["get", what]).trim().to_string();
+    assert_eq!(got("network.cwmp1"), "interface");
+    assert_eq!(got("network.cwmp1.proto"), "none");
+    dm.set_parameter_values(
+        &[
+            pv("Device.IP.Interface.4.MaxMTUSize", "1400"),
+            pv("Device.IP.Interface.4.Enable", "false"),
+        ],
+        "set-1",
+    )
+    .unwrap();
+    assert_eq!(got("network.cwmp1.mtu"), "1400");
+    assert_eq!(got("network.cwmp1.disabled"), "1");
+    assert_eq!(get(&mut dm, "Device.IP.Interface.4.Enable"), "false");
+
+    dm.delete_object("Device.IP.Interface.4.", "del-1").unwrap();
+    assert!(!uci
+        .run(&conf, &save, &["get", "network.cwmp1"])
+        .status
+        .success());
+    assert_eq!(get(&mut dm, "Device.IP.InterfaceNumberOfEntries"), "3");
+    // Numbers stay: lan is still 2, and the deleted 4 is gone.
+    assert_eq!(get(&mut dm, "Device.IP.Interface.2.Name"), "lan");
+    let f = dm
+        .get_parameter_values(&["Device.IP.Interface.4.Name".into()])
+        .unwrap_err();
+    assert_eq!(f.fault_code, FaultCode::INVALID_PARAMETER_NAME);
+    assert_eq!(got("network.lan.ipaddr"), "192.168.1.1/24");
+    assert_eq!(dm.parameter_key(), "del-1");
+}

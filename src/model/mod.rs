@@ -8,6 +8,7 @@
 
 pub mod device_info;
 pub mod ethernet;
+pub mod ip;
 pub mod management_server;
 pub mod time;
 pub mod uci;
@@ -151,6 +152,12 @@ pub fn build(root: &Root, live: Live) -> DataModel {
         time::OBJECT,
         time::CLOCK.iter().copied(),
         time::Clock { now: live.now },
+    );
+    dm.mount(
+        ip::TABLE,
+        Box::new(ip::IpInterfaces {
+            stage: stage.clone(),
+        }),
     );
     dm.mount(
         ethernet::TABLE,

@@ -42,11 +42,33 @@ pub struct UciParam {
 
 /// One staged write.
 #[derive(Debug, Clone)]
-struct Op {
-    package: &'static str,
-    section: &'static str,
-    option: &'static str,
-    value: String,
+pub enum Op {
+    /// `uci set package.section.option=value` (a missing named section is
+    /// created with its name as type, as the `cwmp` package does).
+    Set {
+        package: String,
+        section: String,
+        option: String,
+        value: String,
+    },
+    /// `uci set package.name=stype`.
+    AddSection {
+        package: String,
+        name: String,
+        stype: String,
+    },
+    /// `uci delete package.name`.
+    DeleteSection { package: String, name: String },
+}
+
+impl Op {
+    fn package(&self) -> &str {
+        match self {
+            Op::Set { package, .. }
+            | Op::AddSection { package, .. }
+            | Op::DeleteSection { package, .. } => package,
+        }
+    }
 }
 
 /// The UCI store plus the writes staged by the current RPC.
@@ -70,6 +92,11 @@ impl UciStage {
         }))
     }
 
+    /// The committed package (pending `uci set` deltas included), if readable.
+    pub fn package(&self, package: &str) -> Option<crate::backend::uci::Package> {
+        self.store.load(package).ok()
+    }
+
     /// A committed option value (pending `uci set` deltas included, as `uci get` shows).
     pub fn get(&self, package: &str, section: &str, option: &str) -> Option<String> {
         let pkg = self.store.load(package).ok()?;
@@ -83,12 +110,27 @@ impl UciStage {
     fn replay(&self) -> Result<Transaction<'_>, UciError> {
         let mut txn = Transaction::new(&self.store);
         for op in &self.ops {
-            if txn.section(op.package, op.section)?.is_none() && !op.section.starts_with('@') {
-                // Named sections of the agent's own package are named after
-                // their type (`config acs 'acs'`): create a missing one.
-                txn.set_section(op.package, op.section, op.section)?;
+            match op {
+                Op::Set {
+                    package,
+                    section,
+                    option,
+                    value,
+                } => {
+                    if txn.section(package, section)?.is_none() && !section.starts_with('@') {
+                        // Named sections of the agent's own package are named
+                        // after their type (`config acs 'acs'`): create one.
+                        txn.set_section(package, section, section)?;
+                    }
+                    txn.set_option(package, section, option, value)?;
+                }
+                Op::AddSection {
+                    package,
+                    name,
+                    stype,
+                } => txn.set_section(package, name, stype)?,
+                Op::DeleteSection { package, name } => txn.delete_section(package, name)?,
             }
-            txn.set_option(op.package, op.section, op.option, &op.value)?;
         }
         Ok(txn)
     }
@@ -104,9 +146,19 @@ impl UciStage {
 
     /// Stages `option = value`; refused (9007) when the write cannot apply
     /// or leaves `cwmp.<section>.<option>` invalid.
-    fn stage(&mut self, op: Op) -> Result<(), Fault> {
-        let label = format!("{}.{}.{}", op.package, op.section, op.option);
-        let touches_cwmp = op.package == "cwmp";
+    pub fn stage(&mut self, op: Op) -> Result<(), Fault> {
+        let label = match &op {
+            Op::Set {
+                package,
+                section,
+                option,
+                ..
+            } => format!("{package}.{section}.{option}"),
+            Op::AddSection { package, name, .. } | Op::DeleteSection { package, name } => {
+                format!("{package}.{name}")
+            }
+        };
+        let touches_cwmp = op.package() == "cwmp";
         self.ops.push(op);
         let checked = match self.replay() {
             Err(e) => Err(e.to_string()),
@@ -131,7 +183,7 @@ impl UciStage {
         }
         let result = (|| {
             let mut txn = self.replay().map_err(uci_fault)?;
-            if self.ops.iter().any(|o| o.package == "cwmp") {
+            if self.ops.iter().any(|o| o.package() == "cwmp") {
                 Self::check_cwmp(&mut txn)
                     .map_err(|why| Fault::with_string(FaultCode::INVALID_PARAMETER_VALUE, why))?;
             }
@@ -193,10 +245,10 @@ impl Provider for UciParams {
             Kind::Bool => if value == "true" { "1" } else { "0" }.to_string(),
             Kind::Text | Kind::Secret => value.to_string(),
         };
-        self.stage.borrow_mut().stage(Op {
-            package: row.package,
-            section: row.section,
-            option: row.option,
+        self.stage.borrow_mut().stage(Op::Set {
+            package: row.package.to_string(),
+            section: row.section.to_string(),
+            option: row.option.to_string(),
             value,
         })
     }
