@@ -572,6 +572,7 @@ async fn data_model_session_over_two_packages_and_a_restart() {
     use cwmpd::cwmp::rpc::attributes::{
         GetParameterAttributes, Notification, SetParameterAttributes, SetParameterAttributesStruct,
     };
+    use cwmpd::cwmp::rpc::objects::{AddObject, DeleteObject};
     use cwmpd::cwmp::rpc::parameters::GetParameterNames;
 
     let root = scratch("model");
@@ -587,6 +588,11 @@ async fn data_model_session_over_two_packages_and_a_restart() {
         root.0.join("etc/config/system"),
         "config system\n\toption hostname 'OpenWrt'\n\toption timezone 'UTC'\n\n\
          config timeserver 'ntp'\n\toption enabled '1'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.0.join("etc/config/network"),
+        "config interface 'lan'\n\toption proto 'static'\n\toption ipaddr '192.168.1.1'\n\toption netmask '255.255.255.0'\n",
     )
     .unwrap();
     let tz = "Device.Time.LocalTimeZone";
@@ -625,6 +631,22 @@ async fn data_model_session_over_two_packages_and_a_restart() {
                 access_list_change: false,
                 access_list: Vec::new(),
             }],
+        }))
+        .push(AcsRequest::AddObject(AddObject {
+            object_name: "Device.IP.Interface.".into(),
+            parameter_key: "add".into(),
+        }))
+        .push(AcsRequest::SetParameterValues(SetParameterValues {
+            parameter_list: vec![ParameterValue::new(
+                "Device.IP.Interface.2.MaxMTUSize",
+                "1400",
+                ValueType::UnsignedInt,
+            )],
+            parameter_key: "mtu".into(),
+        }))
+        .push(AcsRequest::DeleteObject(DeleteObject {
+            object_name: "Device.IP.Interface.2.".into(),
+            parameter_key: "two-pkgs".into(),
         }));
     let acs = TestAcs::start(script, Auth::None, None).await;
     write_config(&root.0, &acs.url(), "");
@@ -635,7 +657,9 @@ async fn data_model_session_over_two_packages_and_a_restart() {
     .await;
     {
         let s = acs.script.lock().unwrap();
-        let [(_, gpn), (_, gpv), (_, good), (_, bad), (_, spa)] = &s.answers[..] else {
+        let [(_, gpn), (_, gpv), (_, good), (_, bad), (_, spa), (_, add), (_, mtu), (_, del)] =
+            &s.answers[..]
+        else {
             panic!("{:?}", s.transcript)
         };
         let Answer::Response(CpeResponse::GetParameterNames(gpn)) = gpn else {
@@ -682,6 +706,24 @@ async fn data_model_session_over_two_packages_and_a_restart() {
         assert!(
             matches!(spa, Answer::Response(CpeResponse::SetParameterAttributes)),
             "{spa:?}"
+        );
+        let Answer::Response(CpeResponse::AddObject(add)) = add else {
+            panic!("{add:?}")
+        };
+        assert_eq!(add.instance_number, 2);
+        assert!(
+            matches!(mtu, Answer::Response(CpeResponse::SetParameterValues(_))),
+            "{mtu:?}"
+        );
+        assert!(
+            matches!(del, Answer::Response(CpeResponse::DeleteObject(_))),
+            "{del:?}"
+        );
+        // The deleted section is gone, lan is untouched.
+        let network = std::fs::read_to_string(root.0.join("etc/config/network")).unwrap();
+        assert!(
+            !network.contains("cwmp1") && network.contains("192.168.1.1"),
+            "{network}"
         );
     }
     let system = std::fs::read_to_string(root.0.join("etc/config/system")).unwrap();
