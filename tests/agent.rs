@@ -769,3 +769,52 @@ async fn data_model_session_over_two_packages_and_a_restart() {
     assert_eq!(gpa.parameter_list.len(), 1);
     assert_eq!(gpa.parameter_list[0].notification, Notification::PASSIVE);
 }
+
+/// SetParameterAttributes notification 2 (active) on Device.Time.LocalTimeZone,
+/// then a change behind the ACS's back (`/etc/config/system` edited): the
+/// agent opens a session with `4 VALUE CHANGE` and the new value.
+#[tokio::test]
+async fn active_notification_reports_a_value_change() {
+    use cwmpd::cwmp::rpc::attributes::{
+        Notification, SetParameterAttributes, SetParameterAttributesStruct,
+    };
+
+    let root = scratch("valuechange");
+    let system = root.0.join("etc/config/system");
+    std::fs::write(&system, "config system\n\toption timezone 'UTC'\n").unwrap();
+    let tz = "Device.Time.LocalTimeZone";
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::SetParameterAttributes(SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: tz.into(),
+            notification_change: true,
+            notification: Notification::ACTIVE,
+            access_list_change: false,
+            access_list: Vec::new(),
+        }],
+    }));
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let _agent = start_agent(&root.0);
+    wait_for("first session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    std::fs::write(&system, "config system\n\toption timezone 'CET-1'\n").unwrap();
+    wait_for("value-change session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    assert!(
+        events(&acs, 1).contains(&"4 VALUE CHANGE".to_string()),
+        "{:?}",
+        events(&acs, 1)
+    );
+    let s = acs.script.lock().unwrap();
+    let changed = s.informs[1]
+        .parameter_list
+        .iter()
+        .find(|p| p.name == tz)
+        .unwrap_or_else(|| panic!("{:?}", s.informs[1].parameter_list));
+    assert_eq!(changed.value, "CET-1");
+}

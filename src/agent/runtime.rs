@@ -12,9 +12,11 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::cwmp::rpc::inform::{DeviceId, Inform};
+use crate::cwmp::rpc::parameters::ParameterValue;
 use crate::cwmp::session::{Failure, Reply, Session, SessionConfig, SessionEvent};
 use crate::cwmp::xsd::DateTime;
 use crate::cwmp::EventCode;
+use crate::datamodel::notify::Snapshot;
 use crate::datamodel::{DataModel, RECORDS_ATTRIBUTES, RECORDS_INSTANCES};
 use crate::paths::Root;
 use crate::store::{State, Store};
@@ -80,7 +82,17 @@ pub struct Agent {
     actions: AfterSession,
     /// The device is going down (reboot, factory reset): the loop ends.
     halted: bool,
+    /// Values of the parameters with notification on, as last seen.
+    watch_baseline: Option<Snapshot>,
+    /// Changed notified parameters for the next Inform (TR-069 §3.2.1).
+    changed_params: Vec<ParameterValue>,
+    next_watch: Instant,
 }
+
+/// How often parameters with notification on are compared with their last
+/// values (TR-069 leaves the interval to the CPE; the whole poll reads a
+/// few small files).
+const WATCH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// State-file record of a pending ScheduleInform: `due<TAB>CommandKey`.
 const SCHEDULE_RECORD: &str = "schedule_inform";
@@ -167,6 +179,9 @@ impl Agent {
             system: crate::system::for_root(&root_for_system),
             actions: AfterSession::default(),
             halted: false,
+            watch_baseline: None,
+            changed_params: Vec::new(),
+            next_watch: Instant::now() + WATCH_INTERVAL,
         };
         agent.scheduled = agent
             .state
@@ -455,6 +470,7 @@ impl Agent {
         if let Some(t) = self.retry_at {
             consider(t);
         }
+        consider(self.next_watch);
         let now_unix = unix_now();
         let in_secs =
             |unix: i64| now + Duration::from_secs(unix.saturating_sub(now_unix).max(0) as u64);
@@ -488,6 +504,10 @@ impl Agent {
         if self.retry_at.is_some_and(|t| t <= now) {
             self.retry_at = None;
             self.session_wanted = true;
+        }
+        if self.next_watch <= now {
+            self.next_watch = now + WATCH_INTERVAL;
+            self.watch_values();
         }
         let (due, later): (Vec<_>, Vec<_>) =
             self.scheduled.drain(..).partition(|(t, _)| *t <= now_unix);
@@ -569,6 +589,31 @@ impl Agent {
         dm
     }
 
+    /// Value-change detection (TR-069 §3.2.1 `4 VALUE CHANGE`): compares
+    /// the parameters with notification on against the last poll; active
+    /// ones open a session now, passive ones wait for the next Inform.
+    fn watch_values(&mut self) {
+        let mut dm = self.model(self.cr_url.clone());
+        dm.baseline = self.watch_baseline.take();
+        match dm.poll_value_changes() {
+            Ok(report) if !report.changed.is_empty() => {
+                for pv in report.changed {
+                    log::info!("value change: {} = {:?}", pv.name, pv.value);
+                    self.changed_params.retain(|p| p.name != pv.name);
+                    self.changed_params.push(pv);
+                }
+                self.events.raise(EventCode::VALUE_CHANGE, "");
+                if report.active {
+                    self.session_wanted = true;
+                }
+                self.persist();
+            }
+            Ok(_) => {}
+            Err(f) => log::warn!("value-change poll: {}", f.fault_string),
+        }
+        self.watch_baseline = dm.baseline.take();
+    }
+
     /// Copies what the session changed in the engine state into `State`
     /// (saved by the next `persist`).
     fn keep_model_state(&mut self, dm: &mut DataModel) {
@@ -623,13 +668,19 @@ impl Agent {
         };
         let retry_count = self.state.retry_count;
 
-        let parameter_list = match model.inform_parameters() {
+        let mut parameter_list = match model.inform_parameters() {
             Ok(list) => list,
             Err(f) => {
                 log::error!("Inform parameters: {}", f.fault_string);
                 Vec::new()
             }
         };
+        // Changed notified parameters go with the Inform (TR-069 §A.3.3.1).
+        for pv in &self.changed_params {
+            if !parameter_list.iter().any(|p| p.name == pv.name) {
+                parameter_list.push(pv.clone());
+            }
+        }
         let inform = Inform {
             device_id,
             events: delivered.clone(),
@@ -664,9 +715,13 @@ impl Agent {
             }
         };
         self.keep_model_state(&mut model);
+        // What the ACS set or started watching in this session is the new
+        // reference (its own changes are not value changes to report).
+        self.watch_baseline = model.watched_values().ok();
         self.after_session(after);
         match &result {
             Ok(()) => {
+                self.changed_params.clear();
                 self.state.retry_count = 0;
                 self.retry_at = None;
                 // Any BOOTSTRAP pending at the start went out in this
