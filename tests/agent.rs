@@ -734,6 +734,11 @@ async fn data_model_session_over_two_packages_and_a_restart() {
 
     // Restart: the ParameterKey and the attribute come back from the state file.
     drop(agent);
+    let before = acs.script.lock().unwrap().sessions_completed;
+    assert_eq!(
+        before, 1,
+        "one session only (no second BOOTSTRAP after the SPV)"
+    );
     acs.script
         .lock()
         .unwrap()

@@ -718,7 +718,6 @@ impl Agent {
         // What the ACS set or started watching in this session is the new
         // reference (its own changes are not value changes to report).
         self.watch_baseline = model.watched_values().ok();
-        self.after_session(after);
         match &result {
             Ok(()) => {
                 self.changed_params.clear();
@@ -750,6 +749,9 @@ impl Agent {
                 }
             }
         }
+        // After the bookkeeping above: a reload must see this session's
+        // URL as bootstrapped, or it raises a second 0 BOOTSTRAP.
+        self.after_session(after);
         if let Ok(mut st) = self.status.lock() {
             st.last_session_end = unix_now();
             match &result {
