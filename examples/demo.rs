@@ -18,7 +18,6 @@ use acs::scripted::ScriptedAcs;
 use cwmpd::agent::identity::{Identity, Overrides};
 use cwmpd::agent::runtime::Agent;
 use cwmpd::agent::settings::Settings;
-use cwmpd::agent::uci_store::UciConfigStore;
 use cwmpd::backend::uci::{Store, Transaction};
 use cwmpd::config::Config;
 use cwmpd::cwmp::rpc::parameters::{
@@ -113,9 +112,8 @@ async fn demo(root: Root) -> Result<(), Box<dyn std::error::Error>> {
             .map(|c| Settings::from_config(&c))
             .map_err(|e| vec![e.to_string()])
     };
-    let store = Box::new(UciConfigStore::new(Store::new(root.dir())));
     let identity = Identity::load(&root, &Overrides::default());
-    let mut agent = Agent::new(root.clone(), Box::new(load), store, identity)?;
+    let mut agent = Agent::new(root.clone(), Box::new(load), identity)?;
     // One session, then stop.
     agent.run(|_| true).await;
 

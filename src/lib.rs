@@ -11,6 +11,7 @@ pub mod cwmp;
 pub mod datamodel;
 pub mod dhcp;
 pub mod logging;
+pub mod model;
 pub mod paths;
 pub mod pidfile;
 pub mod store;

@@ -14,7 +14,6 @@ use std::process::ExitCode;
 use cwmpd::agent::identity::{Identity, Overrides};
 use cwmpd::agent::runtime::Agent;
 use cwmpd::agent::settings::Settings;
-use cwmpd::agent::uci_store::UciConfigStore;
 use cwmpd::backend::uci::Store;
 use cwmpd::config::Config;
 use cwmpd::logging;
@@ -165,7 +164,6 @@ fn run(root: Root, once: bool, ubus_socket: PathBuf) -> ExitCode {
     let identity = Identity::load(&root, &device_overrides(&root));
     let loader_root = root.clone();
     let loader = Box::new(move || load_config(&loader_root).map(|c| Settings::from_config(&c)));
-    let store = Box::new(UciConfigStore::new(Store::new(root.dir())));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -178,7 +176,7 @@ fn run(root: Root, once: bool, ubus_socket: PathBuf) -> ExitCode {
     };
     let root_for_pid = root.clone();
     runtime.block_on(async move {
-        let mut agent = match Agent::new(root, loader, store, identity) {
+        let mut agent = match Agent::new(root, loader, identity) {
             Ok(a) => a,
             Err(e) => {
                 log::error!("{e}");

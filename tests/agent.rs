@@ -562,3 +562,264 @@ async fn factory_reset_comes_back_with_bootstrap() {
         "{ev:?}"
     );
 }
+
+/// The agent on the data-model engine (src/model/): GPN/GPV of the whole
+/// tree, an SPV across `cwmp` and `system`, a bad SPV that changes
+/// nothing, SPA/GPA, and across a restart the ParameterKey in the Inform
+/// and the attribute kept in the state file.
+#[tokio::test]
+async fn data_model_session_over_two_packages_and_a_restart() {
+    use cwmpd::cwmp::rpc::attributes::{
+        GetParameterAttributes, Notification, SetParameterAttributes, SetParameterAttributesStruct,
+    };
+    use cwmpd::cwmp::rpc::objects::{AddObject, DeleteObject};
+    use cwmpd::cwmp::rpc::parameters::GetParameterNames;
+
+    let root = scratch("model");
+    std::fs::create_dir_all(root.0.join("proc")).unwrap();
+    std::fs::write(root.0.join("proc/uptime"), "4242.10 8000.00\n").unwrap();
+    std::fs::write(
+        root.0.join("proc/meminfo"),
+        "MemTotal:  249664 kB\nMemFree:  151208 kB\n",
+    )
+    .unwrap();
+    std::fs::write(root.0.join("proc/stat"), "cpu  10 0 10 70 10 0 0 0 0 0\n").unwrap();
+    std::fs::write(
+        root.0.join("etc/config/system"),
+        "config system\n\toption hostname 'OpenWrt'\n\toption timezone 'UTC'\n\n\
+         config timeserver 'ntp'\n\toption enabled '1'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.0.join("etc/config/network"),
+        "config interface 'lan'\n\toption proto 'static'\n\toption ipaddr '192.168.1.1'\n\toption netmask '255.255.255.0'\n",
+    )
+    .unwrap();
+    let tz = "Device.Time.LocalTimeZone";
+    let mut script = AcsScript::new();
+    script
+        .push(AcsRequest::GetParameterNames(GetParameterNames {
+            parameter_path: "Device.".into(),
+            next_level: false,
+        }))
+        .push(AcsRequest::GetParameterValues(GetParameterValues {
+            parameter_names: vec!["Device.".into()],
+        }))
+        .push(AcsRequest::SetParameterValues(SetParameterValues {
+            parameter_list: vec![
+                ParameterValue::new(
+                    "Device.DeviceInfo.ProvisioningCode",
+                    "PC-2",
+                    ValueType::String,
+                ),
+                ParameterValue::new(tz, "CET-1CEST,M3.5.0,M10.5.0/3", ValueType::String),
+            ],
+            parameter_key: "two-pkgs".into(),
+        }))
+        .push(AcsRequest::SetParameterValues(SetParameterValues {
+            parameter_list: vec![
+                ParameterValue::new(tz, "EST5", ValueType::String),
+                ParameterValue::new("Device.ManagementServer.URL", "ftp://x/", ValueType::String),
+            ],
+            parameter_key: "bad".into(),
+        }))
+        .push(AcsRequest::SetParameterAttributes(SetParameterAttributes {
+            parameter_list: vec![SetParameterAttributesStruct {
+                name: tz.into(),
+                notification_change: true,
+                notification: Notification::PASSIVE,
+                access_list_change: false,
+                access_list: Vec::new(),
+            }],
+        }))
+        .push(AcsRequest::AddObject(AddObject {
+            object_name: "Device.IP.Interface.".into(),
+            parameter_key: "add".into(),
+        }))
+        .push(AcsRequest::SetParameterValues(SetParameterValues {
+            parameter_list: vec![ParameterValue::new(
+                "Device.IP.Interface.2.MaxMTUSize",
+                "1400",
+                ValueType::UnsignedInt,
+            )],
+            parameter_key: "mtu".into(),
+        }))
+        .push(AcsRequest::DeleteObject(DeleteObject {
+            object_name: "Device.IP.Interface.2.".into(),
+            parameter_key: "two-pkgs".into(),
+        }));
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let agent = start_agent(&root.0);
+    wait_for("first session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    {
+        let s = acs.script.lock().unwrap();
+        let [(_, gpn), (_, gpv), (_, good), (_, bad), (_, spa), (_, add), (_, mtu), (_, del)] =
+            &s.answers[..]
+        else {
+            panic!("{:?}", s.transcript)
+        };
+        let Answer::Response(CpeResponse::GetParameterNames(gpn)) = gpn else {
+            panic!("{gpn:?}")
+        };
+        let Answer::Response(CpeResponse::GetParameterValues(gpv)) = gpv else {
+            panic!("{gpv:?}")
+        };
+        let names: Vec<&str> = gpn
+            .parameter_list
+            .iter()
+            .map(|p| p.name.as_str())
+            .filter(|n| !n.ends_with('.'))
+            .collect();
+        let valued: Vec<&str> = gpv.parameter_list.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names, valued,
+            "GPN and GPV of Device. list the same parameters"
+        );
+        let value = |n: &str| {
+            gpv.parameter_list
+                .iter()
+                .find(|p| p.name == n)
+                .map(|p| p.value.clone())
+                .unwrap_or_else(|| panic!("{n} missing"))
+        };
+        assert_eq!(value("Device.DeviceInfo.UpTime"), "4242");
+        assert_eq!(value("Device.ManagementServer.URL"), acs.url());
+        assert_eq!(value("Device.ManagementServer.Password"), "");
+        assert_eq!(value(tz), "UTC");
+        assert!(
+            matches!(good, Answer::Response(CpeResponse::SetParameterValues(_))),
+            "{good:?}"
+        );
+        let Answer::Fault(f) = bad else {
+            panic!("{bad:?}")
+        };
+        assert_eq!(f.fault_code.0, 9003);
+        assert_eq!(f.set_parameter_values_faults.len(), 1, "{f:?}");
+        assert_eq!(
+            f.set_parameter_values_faults[0].parameter_name,
+            "Device.ManagementServer.URL"
+        );
+        assert!(
+            matches!(spa, Answer::Response(CpeResponse::SetParameterAttributes)),
+            "{spa:?}"
+        );
+        let Answer::Response(CpeResponse::AddObject(add)) = add else {
+            panic!("{add:?}")
+        };
+        assert_eq!(add.instance_number, 2);
+        assert!(
+            matches!(mtu, Answer::Response(CpeResponse::SetParameterValues(_))),
+            "{mtu:?}"
+        );
+        assert!(
+            matches!(del, Answer::Response(CpeResponse::DeleteObject(_))),
+            "{del:?}"
+        );
+        // The deleted section is gone, lan is untouched.
+        let network = std::fs::read_to_string(root.0.join("etc/config/network")).unwrap();
+        assert!(
+            !network.contains("cwmp1") && network.contains("192.168.1.1"),
+            "{network}"
+        );
+    }
+    let system = std::fs::read_to_string(root.0.join("etc/config/system")).unwrap();
+    assert!(system.contains("CET-1CEST,M3.5.0,M10.5.0/3"), "{system}");
+    assert!(!system.contains("EST5"), "the bad SPV wrote:\n{system}");
+    let cwmp = std::fs::read_to_string(root.0.join("etc/config/cwmp")).unwrap();
+    assert!(cwmp.contains("PC-2") && !cwmp.contains("ftp://"), "{cwmp}");
+
+    // Restart: the ParameterKey and the attribute come back from the state file.
+    drop(agent);
+    let before = acs.script.lock().unwrap().sessions_completed;
+    assert_eq!(
+        before, 1,
+        "one session only (no second BOOTSTRAP after the SPV)"
+    );
+    acs.script
+        .lock()
+        .unwrap()
+        .push(AcsRequest::GetParameterAttributes(GetParameterAttributes {
+            parameter_names: vec![tz.into()],
+        }));
+    let _agent = start_agent(&root.0);
+    wait_for("second session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    let s = acs.script.lock().unwrap();
+    let inform = s.informs.last().unwrap();
+    let param = |n: &str| {
+        inform
+            .parameter_list
+            .iter()
+            .find(|p| p.name == n)
+            .map(|p| p.value.clone())
+    };
+    assert_eq!(
+        param("Device.ManagementServer.ParameterKey").as_deref(),
+        Some("two-pkgs")
+    );
+    assert_eq!(
+        param("Device.DeviceInfo.ProvisioningCode").as_deref(),
+        Some("PC-2")
+    );
+    let Some((_, Answer::Response(CpeResponse::GetParameterAttributes(gpa)))) = s.answers.last()
+    else {
+        panic!("{:?}", s.transcript)
+    };
+    assert_eq!(gpa.parameter_list.len(), 1);
+    assert_eq!(gpa.parameter_list[0].notification, Notification::PASSIVE);
+}
+
+/// SetParameterAttributes notification 2 (active) on Device.Time.LocalTimeZone,
+/// then a change behind the ACS's back (`/etc/config/system` edited): the
+/// agent opens a session with `4 VALUE CHANGE` and the new value.
+#[tokio::test]
+async fn active_notification_reports_a_value_change() {
+    use cwmpd::cwmp::rpc::attributes::{
+        Notification, SetParameterAttributes, SetParameterAttributesStruct,
+    };
+
+    let root = scratch("valuechange");
+    let system = root.0.join("etc/config/system");
+    std::fs::write(&system, "config system\n\toption timezone 'UTC'\n").unwrap();
+    let tz = "Device.Time.LocalTimeZone";
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::SetParameterAttributes(SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: tz.into(),
+            notification_change: true,
+            notification: Notification::ACTIVE,
+            access_list_change: false,
+            access_list: Vec::new(),
+        }],
+    }));
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let _agent = start_agent(&root.0);
+    wait_for("first session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    std::fs::write(&system, "config system\n\toption timezone 'CET-1'\n").unwrap();
+    wait_for("value-change session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    assert!(
+        events(&acs, 1).contains(&"4 VALUE CHANGE".to_string()),
+        "{:?}",
+        events(&acs, 1)
+    );
+    let s = acs.script.lock().unwrap();
+    let changed = s.informs[1]
+        .parameter_list
+        .iter()
+        .find(|p| p.name == tz)
+        .unwrap_or_else(|| panic!("{:?}", s.informs[1].parameter_list));
+    assert_eq!(changed.value, "CET-1");
+}

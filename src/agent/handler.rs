@@ -6,14 +6,15 @@
 //! recorded in `AfterSession` and carried out by the agent once the session
 //! is over.
 
+use crate::cwmp::rpc::attributes::GetParameterAttributesResponse;
 use crate::cwmp::rpc::control::GetRpcMethodsResponse;
+use crate::cwmp::rpc::objects::{AddObjectResponse, DeleteObjectResponse};
 use crate::cwmp::rpc::parameters::{
-    ApplyStatus, GetParameterNamesResponse, GetParameterValuesResponse, SetParameterValuesResponse,
+    GetParameterNamesResponse, GetParameterValuesResponse, SetParameterValuesResponse,
 };
 use crate::cwmp::session::RpcHandler;
 use crate::cwmp::{AcsRequest, CpeResponse, Fault, FaultCode};
-
-use super::params::ParamModel;
+use crate::datamodel::DataModel;
 
 /// What the session asked for that happens after it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,22 +25,27 @@ pub struct AfterSession {
     pub factory_reset: bool,
     /// (delay seconds, CommandKey) of ScheduleInform RPCs.
     pub scheduled: Vec<(u32, String)>,
-    /// The configuration changed (SetParameterValues committed).
+    /// The configuration changed (SetParameterValues / AddObject /
+    /// DeleteObject committed).
     pub config_changed: bool,
 }
 
 pub struct Handler<'a> {
-    pub model: &'a mut dyn ParamModel,
+    pub model: &'a mut DataModel,
     pub after: AfterSession,
 }
 
 /// The RPCs this agent implements (answer to GetRPCMethods, TR-069
 /// §A.3.1.1). Only what the handler below really does is listed.
-pub const METHODS: [&str; 7] = [
+pub const METHODS: [&str; 11] = [
     "GetRPCMethods",
     "GetParameterValues",
     "SetParameterValues",
     "GetParameterNames",
+    "GetParameterAttributes",
+    "SetParameterAttributes",
+    "AddObject",
+    "DeleteObject",
     "ScheduleInform",
     "Reboot",
     "FactoryReset",
@@ -52,7 +58,7 @@ impl RpcHandler for Handler<'_> {
                 method_list: METHODS.iter().map(|m| m.to_string()).collect(),
             })),
             AcsRequest::GetParameterValues(g) => {
-                let list = self.model.get_values(&g.parameter_names)?;
+                let list = self.model.get_parameter_values(&g.parameter_names)?;
                 Ok(CpeResponse::GetParameterValues(
                     GetParameterValuesResponse {
                         parameter_list: list,
@@ -60,21 +66,48 @@ impl RpcHandler for Handler<'_> {
                 ))
             }
             AcsRequest::GetParameterNames(g) => {
-                let list = self.model.get_names(&g.parameter_path, g.next_level)?;
+                let list = self
+                    .model
+                    .get_parameter_names(&g.parameter_path, g.next_level)?;
                 Ok(CpeResponse::GetParameterNames(GetParameterNamesResponse {
                     parameter_list: list,
                 }))
             }
             AcsRequest::SetParameterValues(s) => {
-                self.model.set_values(&s.parameter_list, &s.parameter_key)?;
+                let status = self
+                    .model
+                    .set_parameter_values(&s.parameter_list, &s.parameter_key)?;
+                // The agent re-reads its configuration after the session.
                 self.after.config_changed = true;
-                // The agent re-reads its configuration right away, so the
-                // change is in effect when the response leaves: Status 0.
                 Ok(CpeResponse::SetParameterValues(
-                    SetParameterValuesResponse {
-                        status: ApplyStatus::Applied,
+                    SetParameterValuesResponse { status },
+                ))
+            }
+            AcsRequest::GetParameterAttributes(g) => {
+                let list = self.model.get_parameter_attributes(&g.parameter_names)?;
+                Ok(CpeResponse::GetParameterAttributes(
+                    GetParameterAttributesResponse {
+                        parameter_list: list,
                     },
                 ))
+            }
+            AcsRequest::SetParameterAttributes(s) => {
+                self.model.set_parameter_attributes(&s.parameter_list)?;
+                Ok(CpeResponse::SetParameterAttributes)
+            }
+            AcsRequest::AddObject(a) => {
+                let (instance_number, status) =
+                    self.model.add_object(&a.object_name, &a.parameter_key)?;
+                self.after.config_changed = true;
+                Ok(CpeResponse::AddObject(AddObjectResponse {
+                    instance_number,
+                    status,
+                }))
+            }
+            AcsRequest::DeleteObject(d) => {
+                let status = self.model.delete_object(&d.object_name, &d.parameter_key)?;
+                self.after.config_changed = true;
+                Ok(CpeResponse::DeleteObject(DeleteObjectResponse { status }))
             }
             AcsRequest::Reboot(r) => {
                 self.after.reboot = Some(r.command_key.clone());

@@ -5,8 +5,6 @@ pub mod driver;
 pub mod events;
 pub mod handler;
 pub mod identity;
-pub mod params;
 pub mod runtime;
 pub mod schedule;
 pub mod settings;
-pub mod uci_store;

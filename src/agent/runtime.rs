@@ -12,9 +12,12 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use crate::cwmp::rpc::inform::{DeviceId, Inform};
+use crate::cwmp::rpc::parameters::ParameterValue;
 use crate::cwmp::session::{Failure, Reply, Session, SessionConfig, SessionEvent};
 use crate::cwmp::xsd::DateTime;
 use crate::cwmp::EventCode;
+use crate::datamodel::notify::Snapshot;
+use crate::datamodel::{DataModel, RECORDS_ATTRIBUTES, RECORDS_INSTANCES};
 use crate::paths::Root;
 use crate::store::{State, Store};
 use crate::transport::acs_client::{AcsClientConfig, AcsSession};
@@ -27,7 +30,6 @@ use super::driver::{drive, AcsLink};
 use super::events::EventQueue;
 use super::handler::{AfterSession, Handler};
 use super::identity::Identity;
-use super::params::{ConfigStore, Live, ParamModel, TableModel, FORCED_INFORM};
 use super::schedule::next_periodic_inform;
 use super::settings::{AcsTarget, Settings};
 
@@ -47,12 +49,10 @@ pub struct Agent {
     root: Root,
     settings: Settings,
     loader: SettingsLoader,
-    config: Box<dyn ConfigStore>,
     identity: Identity,
     store: Store,
     state: State,
     events: EventQueue,
-    started: Instant,
     session_wanted: bool,
     /// When to retry after a failed session.
     retry_at: Option<Instant>,
@@ -82,7 +82,17 @@ pub struct Agent {
     actions: AfterSession,
     /// The device is going down (reboot, factory reset): the loop ends.
     halted: bool,
+    /// Values of the parameters with notification on, as last seen.
+    watch_baseline: Option<Snapshot>,
+    /// Changed notified parameters for the next Inform (TR-069 §3.2.1).
+    changed_params: Vec<ParameterValue>,
+    next_watch: Instant,
 }
+
+/// How often parameters with notification on are compared with their last
+/// values (TR-069 leaves the interval to the CPE; the whole poll reads a
+/// few small files).
+const WATCH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// State-file record of a pending ScheduleInform: `due<TAB>CommandKey`.
 const SCHEDULE_RECORD: &str = "schedule_inform";
@@ -130,7 +140,6 @@ impl Agent {
     pub fn new(
         root: Root,
         mut loader: SettingsLoader,
-        config: Box<dyn ConfigStore>,
         identity: Identity,
     ) -> Result<Agent, String> {
         let settings = loader().map_err(|errors| errors.join("; "))?;
@@ -145,12 +154,10 @@ impl Agent {
             root,
             settings,
             loader,
-            config,
             identity,
             store,
             state,
             events,
-            started: Instant::now(),
             session_wanted: true,
             retry_at: None,
             next_periodic: None,
@@ -172,6 +179,9 @@ impl Agent {
             system: crate::system::for_root(&root_for_system),
             actions: AfterSession::default(),
             halted: false,
+            watch_baseline: None,
+            changed_params: Vec::new(),
+            next_watch: Instant::now() + WATCH_INTERVAL,
         };
         agent.scheduled = agent
             .state
@@ -279,13 +289,9 @@ impl Agent {
                 }
             }
             Command::Get(path, reply) => {
-                let live = self.live(self.cr_url.clone());
-                let mut model = TableModel {
-                    live,
-                    config: self.config.as_mut(),
-                };
+                let mut model = self.model(self.cr_url.clone());
                 let result = model
-                    .get_values(std::slice::from_ref(&path))
+                    .get_parameter_values(std::slice::from_ref(&path))
                     .map(|list| list.into_iter().map(|p| (p.name, p.value)).collect())
                     .map_err(|f| f.fault_string);
                 let _ = reply.send(result);
@@ -464,6 +470,7 @@ impl Agent {
         if let Some(t) = self.retry_at {
             consider(t);
         }
+        consider(self.next_watch);
         let now_unix = unix_now();
         let in_secs =
             |unix: i64| now + Duration::from_secs(unix.saturating_sub(now_unix).max(0) as u64);
@@ -497,6 +504,10 @@ impl Agent {
         if self.retry_at.is_some_and(|t| t <= now) {
             self.retry_at = None;
             self.session_wanted = true;
+        }
+        if self.next_watch <= now {
+            self.next_watch = now + WATCH_INTERVAL;
+            self.watch_values();
         }
         let (due, later): (Vec<_>, Vec<_>) =
             self.scheduled.drain(..).partition(|(t, _)| *t <= now_unix);
@@ -561,17 +572,62 @@ impl Agent {
         }
     }
 
-    fn live(&self, cr_url: String) -> Live {
-        Live {
-            manufacturer: self.identity.manufacturer.clone(),
-            oui: self.identity.oui.clone(),
-            product_class: self.identity.product_class.clone(),
-            serial_number: self.identity.serial_number.clone(),
-            hardware_version: self.identity.hardware_version.clone(),
-            software_version: self.identity.software_version.clone(),
-            uptime_secs: uptime(&self.root).unwrap_or_else(|| self.started.elapsed().as_secs()),
-            parameter_key: self.state.parameter_key.clone(),
+    /// The data model over the files under the root, with the engine
+    /// state (ParameterKey, instance numbers, attributes) from the state file.
+    fn model(&self, cr_url: String) -> DataModel {
+        let live = crate::model::Live {
+            identity: self.identity.clone(),
             connection_request_url: cr_url,
+            now: unix_now(),
+        };
+        let mut dm = crate::model::build(&self.root, live);
+        dm.restore(
+            self.state.records(RECORDS_INSTANCES),
+            self.state.records(RECORDS_ATTRIBUTES),
+            &self.state.parameter_key,
+        );
+        dm
+    }
+
+    /// Value-change detection (TR-069 §3.2.1 `4 VALUE CHANGE`): compares
+    /// the parameters with notification on against the last poll; active
+    /// ones open a session now, passive ones wait for the next Inform.
+    fn watch_values(&mut self) {
+        let mut dm = self.model(self.cr_url.clone());
+        dm.baseline = self.watch_baseline.take();
+        match dm.poll_value_changes() {
+            Ok(report) if !report.changed.is_empty() => {
+                for pv in report.changed {
+                    log::info!("value change: {} = {:?}", pv.name, pv.value);
+                    self.changed_params.retain(|p| p.name != pv.name);
+                    self.changed_params.push(pv);
+                }
+                self.events.raise(EventCode::VALUE_CHANGE, "");
+                if report.active {
+                    self.session_wanted = true;
+                }
+                self.persist();
+            }
+            Ok(_) => {}
+            Err(f) => log::warn!("value-change poll: {}", f.fault_string),
+        }
+        self.watch_baseline = dm.baseline.take();
+    }
+
+    /// Copies what the session changed in the engine state into `State`
+    /// (saved by the next `persist`).
+    fn keep_model_state(&mut self, dm: &mut DataModel) {
+        let dirty = dm.take_dirty();
+        if dirty.instances {
+            self.state
+                .set_records(RECORDS_INSTANCES, dm.instance_records());
+        }
+        if dirty.attributes {
+            self.state
+                .set_records(RECORDS_ATTRIBUTES, dm.attribute_records());
+        }
+        if dirty.parameter_key {
+            self.state.parameter_key = dm.parameter_key().to_string();
         }
     }
 
@@ -591,7 +647,7 @@ impl Agent {
         if let Ok(mut st) = self.status.lock() {
             st.last_session_start = started_unix;
         }
-        let live = self.live(cr_url);
+        let mut model = self.model(cr_url);
         let delivered = self.events.pending().to_vec();
         let event_names = delivered.iter().map(|e| e.event_code.to_string()).collect();
         self.report(Report::SessionStarted {
@@ -612,12 +668,19 @@ impl Agent {
         };
         let retry_count = self.state.retry_count;
 
-        let mut model = TableModel {
-            live,
-            config: self.config.as_mut(),
+        let mut parameter_list = match model.inform_parameters() {
+            Ok(list) => list,
+            Err(f) => {
+                log::error!("Inform parameters: {}", f.fault_string);
+                Vec::new()
+            }
         };
-        let names: Vec<String> = FORCED_INFORM.iter().map(|s| s.to_string()).collect();
-        let parameter_list = model.get_values(&names).unwrap_or_default();
+        // Changed notified parameters go with the Inform (TR-069 §A.3.3.1).
+        for pv in &self.changed_params {
+            if !parameter_list.iter().any(|p| p.name == pv.name) {
+                parameter_list.push(pv.clone());
+            }
+        }
         let inform = Inform {
             device_id,
             events: delivered.clone(),
@@ -651,12 +714,13 @@ impl Agent {
                 (result, handler.after)
             }
         };
-        if let Some(key) = self.config.take_parameter_key() {
-            self.state.parameter_key = key;
-        }
-        self.after_session(after);
+        self.keep_model_state(&mut model);
+        // What the ACS set or started watching in this session is the new
+        // reference (its own changes are not value changes to report).
+        self.watch_baseline = model.watched_values().ok();
         match &result {
             Ok(()) => {
+                self.changed_params.clear();
                 self.state.retry_count = 0;
                 self.retry_at = None;
                 // Any BOOTSTRAP pending at the start went out in this
@@ -685,6 +749,9 @@ impl Agent {
                 }
             }
         }
+        // After the bookkeeping above: a reload must see this session's
+        // URL as bootstrapped, or it raises a second 0 BOOTSTRAP.
+        self.after_session(after);
         if let Ok(mut st) = self.status.lock() {
             st.last_session_end = unix_now();
             match &result {
@@ -780,13 +847,6 @@ async fn recv(s: &mut Option<tokio::signal::unix::Signal>) {
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> Option<tokio::signal::unix::Signal> {
     tokio::signal::unix::signal(kind).ok()
-}
-
-/// `/proc/uptime` under the root, whole seconds.
-fn uptime(root: &Root) -> Option<u64> {
-    let text = std::fs::read_to_string(root.join("/proc/uptime")).ok()?;
-    let secs: f64 = text.split_whitespace().next()?.parse().ok()?;
-    Some(secs as u64)
 }
 
 /// Our source address towards the ACS host: a connected UDP socket picks

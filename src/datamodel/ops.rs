@@ -170,7 +170,15 @@ impl DataModel {
     fn recompute(&mut self) {
         let s = &self.schema;
         self.param_route = (0..s.params().len())
-            .map(|p| self.tree.route(&s.param_path(p)))
+            .map(|p| {
+                let def = s.param(p);
+                let object = s.object(def.object).path;
+                self.tree.route(&s.param_path(p)).filter(|&i| {
+                    self.tree
+                        .provider_ref(i)
+                        .is_some_and(|pr| pr.serves(object, def.name))
+                })
+            })
             .collect();
         self.served = vec![false; s.params().len()];
         self.visible = vec![false; s.objects().len()];

@@ -27,6 +27,15 @@ pub trait Provider {
     /// The value of parameter `name` of `obj`, as canonical text.
     fn get(&mut self, obj: ObjRef<'_>, name: &str) -> Result<String, Fault>;
 
+    /// Whether parameter `name` of object template `object` is really
+    /// served. A provider mounted on a table or object may implement only
+    /// part of TR-181 there; the rest is then not exposed (9005) rather than
+    /// faked. Default: everything below the mount.
+    fn serves(&self, object: &str, name: &str) -> bool {
+        let _ = (object, name);
+        true
+    }
+
     /// The keys of the instances of table `table`, in a stable order.
     fn instances(&mut self, table: ObjRef<'_>) -> Result<Vec<String>, Fault>;
 
@@ -74,7 +83,8 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// Mounts `provider` on object template `prefix` (ends in `.`).
+    /// Mounts `provider` on object template `prefix` (ends in `.`), or on
+    /// one parameter (`Device.DeviceInfo.UpTime`: that name only).
     pub fn mount(&mut self, prefix: &str, provider: Box<dyn Provider>) {
         self.mounts.retain(|(p, _)| p != prefix);
         self.mounts.push((prefix.to_string(), provider));
@@ -85,13 +95,25 @@ impl Tree {
         self.mounts
             .iter()
             .enumerate()
-            .filter(|(_, (p, _))| template.starts_with(p.as_str()))
+            .filter(|(_, (p, _))| {
+                // A parameter mount serves exactly that name (`…Total` is
+                // not `…TotalPersistent`); an object mount everything below.
+                if p.ends_with('.') {
+                    template.starts_with(p.as_str())
+                } else {
+                    template == p
+                }
+            })
             .max_by_key(|(_, (p, _))| p.len())
             .map(|(i, _)| i)
     }
 
     pub fn provider(&mut self, idx: usize) -> Option<&mut (dyn Provider + 'static)> {
         self.mounts.get_mut(idx).map(|(_, p)| p.as_mut())
+    }
+
+    pub fn provider_ref(&self, idx: usize) -> Option<&(dyn Provider + 'static)> {
+        self.mounts.get(idx).map(|(_, p)| p.as_ref())
     }
 
     pub fn len(&self) -> usize {
@@ -125,6 +147,13 @@ mod tests {
         assert_eq!(t.route("Device.IP.Interface.{i}.Name"), Some(0));
         assert_eq!(t.route("Device.IP.Interface.{i}.Stats.BytesSent"), Some(1));
         assert_eq!(t.route("Device.Time.Enable"), None);
+        t.mount("Device.DeviceInfo.MemoryStatus.Total", Box::new(Nothing));
+        assert_eq!(t.route("Device.DeviceInfo.MemoryStatus.Total"), Some(2));
+        assert_eq!(
+            t.route("Device.DeviceInfo.MemoryStatus.TotalPersistent"),
+            None,
+            "a parameter mount serves that name only"
+        );
         assert_eq!(
             t.route("Device.IPX.Foo"),
             None,

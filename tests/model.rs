@@ -1,0 +1,391 @@
+//! The TR-181 providers (src/model/) on a fixture router tree
+//! (tests/fixtures/model/router): values from /proc and UCI, a
+//! SetParameterValues across `cwmp` and `system` read back with the real
+//! libuci `uci`, and a bad one that changes nothing.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::real_uci::RealUci;
+use cwmpd::agent::identity::Identity;
+use cwmpd::cwmp::rpc::parameters::ParameterValue;
+use cwmpd::cwmp::FaultCode;
+use cwmpd::datamodel::DataModel;
+use cwmpd::model::{build, Live};
+use cwmpd::paths::Root;
+
+struct Scratch(PathBuf);
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// A private copy of the fixture router (the tests write to it).
+fn router(tag: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!("cwmpd-model-{tag}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/model/router"),
+        &dir,
+    );
+    fs::create_dir_all(dir.join("tmp/.uci")).unwrap();
+    Scratch(dir)
+}
+
+fn identity() -> Identity {
+    Identity {
+        manufacturer: "Example".into(),
+        oui: "021122".into(),
+        product_class: "Router".into(),
+        serial_number: "SN0001".into(),
+        software_version: "23.05.3".into(),
+        hardware_version: "rev1".into(),
+    }
+}
+
+/// 2024-03-01T12:00:00Z
+const NOW: i64 = 1_709_294_400;
+
+fn model(root: &Path) -> DataModel {
+    build(
+        &Root::new(root),
+        Live {
+            identity: identity(),
+            connection_request_url: "http://192.0.2.1:7547/abc".into(),
+            now: NOW,
+        },
+    )
+}
+
+fn get(dm: &mut DataModel, name: &str) -> String {
+    let list = dm.get_parameter_values(&[name.to_string()]).unwrap();
+    assert_eq!(list.len(), 1, "{name}");
+    list[0].value.clone()
+}
+
+fn pv(name: &str, value: &str) -> ParameterValue {
+    ParameterValue {
+        name: name.into(),
+        value: value.into(),
+        value_type: None,
+    }
+}
+
+#[test]
+fn values_come_from_proc_uci_and_live() {
+    let r = router("values");
+    let mut dm = model(&r.0);
+    let expect = [
+        ("Device.RootDataModelVersion", "2.19"),
+        ("Device.DeviceInfo.Manufacturer", "Example"),
+        ("Device.DeviceInfo.SoftwareVersion", "23.05.3"),
+        ("Device.DeviceInfo.ProvisioningCode", "ABC"),
+        ("Device.DeviceInfo.UpTime", "93784"),
+        ("Device.DeviceInfo.MemoryStatus.Total", "249664"),
+        ("Device.DeviceInfo.MemoryStatus.Free", "151208"),
+        // busy = 4705+150+1120+0+255 = 6230 of 23000 jiffies → 27 %.
+        ("Device.DeviceInfo.ProcessStatus.CPUUsage", "27"),
+        (
+            "Device.ManagementServer.URL",
+            "http://acs.example.net:7547/cwmp",
+        ),
+        ("Device.ManagementServer.Username", "cpe"),
+        ("Device.ManagementServer.Password", ""),
+        ("Device.ManagementServer.ConnectionRequestPassword", ""),
+        ("Device.ManagementServer.PeriodicInformEnable", "true"),
+        ("Device.ManagementServer.PeriodicInformInterval", "3600"),
+        // Not in the file: the agent's defaults.
+        ("Device.ManagementServer.CWMPRetryMinimumWaitInterval", "5"),
+        (
+            "Device.ManagementServer.CWMPRetryIntervalMultiplier",
+            "2000",
+        ),
+        (
+            "Device.ManagementServer.ConnectionRequestURL",
+            "http://192.0.2.1:7547/abc",
+        ),
+        ("Device.Time.Enable", "true"),
+        ("Device.Time.LocalTimeZone", "UTC"),
+        ("Device.Time.CurrentLocalTime", "2024-03-01T12:00:00Z"),
+    ];
+    for (name, value) in expect {
+        assert_eq!(get(&mut dm, name), value, "{name}");
+    }
+    // A TR-181 parameter nobody implements is absent, not faked.
+    let f = dm
+        .get_parameter_values(&["Device.ManagementServer.STUNEnable".into()])
+        .unwrap_err();
+    assert_eq!(f.fault_code, FaultCode::INVALID_PARAMETER_NAME);
+}
+
+#[test]
+fn whole_tree_names_and_values_agree() {
+    let r = router("tree");
+    let mut dm = model(&r.0);
+    let names = dm.get_parameter_names("Device.", false).unwrap();
+    let values = dm.get_parameter_values(&["Device.".into()]).unwrap();
+    let params: Vec<&str> = names
+        .iter()
+        .map(|n| n.name.as_str())
+        .filter(|n| !n.ends_with('.'))
+        .collect();
+    let valued: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(params, valued);
+    for obj in [
+        "Device.",
+        "Device.DeviceInfo.",
+        "Device.DeviceInfo.MemoryStatus.",
+        "Device.ManagementServer.",
+        "Device.Time.",
+    ] {
+        assert!(names.iter().any(|n| n.name == obj), "{obj} missing");
+    }
+    let writable = |n: &str| names.iter().find(|i| i.name == n).unwrap().writable;
+    assert!(writable("Device.ManagementServer.URL"));
+    assert!(writable("Device.Time.LocalTimeZone"));
+    assert!(!writable("Device.DeviceInfo.UpTime"));
+    // ParameterKey is the engine's own and in every Inform.
+    let inform = dm.inform_parameters().unwrap();
+    let informed: Vec<&str> = inform.iter().map(|v| v.name.as_str()).collect();
+    for n in [
+        "Device.RootDataModelVersion",
+        "Device.DeviceInfo.HardwareVersion",
+        "Device.DeviceInfo.SoftwareVersion",
+        "Device.DeviceInfo.ProvisioningCode",
+        "Device.ManagementServer.ParameterKey",
+        "Device.ManagementServer.ConnectionRequestURL",
+    ] {
+        assert!(informed.contains(&n), "{n} not in {informed:?}");
+    }
+}
+
+#[test]
+fn set_across_cwmp_and_system_is_read_back_by_real_uci() {
+    let r = router("spv");
+    let uci = RealUci::locate();
+    let conf = r.0.join("etc/config");
+    let save = r.0.join("tmp/.uci");
+    let mut dm = model(&r.0);
+    let status = dm
+        .set_parameter_values(
+            &[
+                pv(
+                    "Device.ManagementServer.URL",
+                    "https://acs2.example.net/cwmp",
+                ),
+                pv("Device.ManagementServer.PeriodicInformEnable", "false"),
+                pv("Device.ManagementServer.Password", "n3w"),
+                pv("Device.DeviceInfo.ProvisioningCode", "XYZ"),
+                pv("Device.Time.Enable", "0"),
+                pv("Device.Time.LocalTimeZone", "CET-1CEST,M3.5.0,M10.5.0/3"),
+            ],
+            "key-1",
+        )
+        .unwrap();
+    assert_eq!(status, cwmpd::cwmp::rpc::parameters::ApplyStatus::Applied);
+    assert_eq!(dm.parameter_key(), "key-1");
+    let got = |what: &str| uci.ok(&conf, &save, &["get", what]).trim().to_string();
+    assert_eq!(got("cwmp.acs.url"), "https://acs2.example.net/cwmp");
+    assert_eq!(got("cwmp.cpe.periodic_inform"), "0");
+    assert_eq!(got("cwmp.acs.password"), "n3w");
+    assert_eq!(got("cwmp.cpe.provisioning_code"), "XYZ");
+    assert_eq!(got("system.ntp.enabled"), "0");
+    assert_eq!(
+        got("system.@system[0].timezone"),
+        "CET-1CEST,M3.5.0,M10.5.0/3"
+    );
+    // Untouched options survive; nothing is left pending in the savedir.
+    assert_eq!(got("system.@system[0].hostname"), "OpenWrt");
+    assert_eq!(
+        got("system.ntp.server"),
+        "0.openwrt.pool.ntp.org 1.openwrt.pool.ntp.org"
+    );
+    assert_eq!(uci.ok(&conf, &save, &["changes"]), "");
+    // And the model reads what it wrote (the password still reads empty).
+    let mut again = model(&r.0);
+    assert_eq!(get(&mut again, "Device.Time.Enable"), "false");
+    assert_eq!(get(&mut again, "Device.ManagementServer.Password"), "");
+}
+
+#[test]
+fn bad_set_changes_nothing_and_names_each_parameter() {
+    let r = router("bad");
+    let files = |root: &Path| {
+        (
+            fs::read(root.join("etc/config/cwmp")).unwrap(),
+            fs::read(root.join("etc/config/system")).unwrap(),
+        )
+    };
+    let before = files(&r.0);
+    let mut dm = model(&r.0);
+    // Schema checks first: every bad parameter named with its own code.
+    let f = dm
+        .set_parameter_values(
+            &[
+                pv("Device.Time.LocalTimeZone", "CET-1"),
+                pv("Device.DeviceInfo.UpTime", "5"),
+                pv("Device.ManagementServer.PeriodicInformInterval", "0"),
+            ],
+            "key-bad",
+        )
+        .unwrap_err();
+    assert_eq!(f.fault_code, FaultCode::INVALID_ARGUMENTS);
+    let mut faults: Vec<(String, FaultCode)> = f
+        .set_parameter_values_faults
+        .iter()
+        .map(|p| (p.parameter_name.clone(), p.fault_code))
+        .collect();
+    faults.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        faults,
+        vec![
+            (
+                "Device.DeviceInfo.UpTime".into(),
+                FaultCode::NON_WRITABLE_PARAMETER
+            ),
+            (
+                "Device.ManagementServer.PeriodicInformInterval".into(),
+                FaultCode::INVALID_PARAMETER_VALUE
+            ),
+        ]
+    );
+    assert_eq!(files(&r.0), before, "a refused SPV must not write");
+    // Then the provider's own check: the staged cwmp package must be a
+    // configuration the agent accepts (it only speaks HTTP(S)).
+    let f = dm
+        .set_parameter_values(
+            &[
+                pv("Device.Time.LocalTimeZone", "CET-1"),
+                pv("Device.ManagementServer.URL", "ftp://acs.example.net/"),
+            ],
+            "key-bad",
+        )
+        .unwrap_err();
+    assert_eq!(f.set_parameter_values_faults.len(), 1, "{f:?}");
+    let url_fault = &f.set_parameter_values_faults[0];
+    assert_eq!(url_fault.parameter_name, "Device.ManagementServer.URL");
+    assert_eq!(url_fault.fault_code, FaultCode::INVALID_PARAMETER_VALUE);
+    assert!(
+        url_fault.fault_string.contains("cwmp.acs.url"),
+        "{}",
+        url_fault.fault_string
+    );
+    assert_eq!(files(&r.0), before, "a refused SPV must not write");
+    assert_eq!(dm.parameter_key(), "");
+    // A good one afterwards is not polluted by the refused staging.
+    dm.set_parameter_values(&[pv("Device.Time.LocalTimeZone", "CET-1")], "k2")
+        .unwrap();
+    assert_eq!(fs::read(r.0.join("etc/config/cwmp")).unwrap(), before.0);
+    assert_ne!(fs::read(r.0.join("etc/config/system")).unwrap(), before.1);
+}
+
+#[test]
+fn ethernet_interfaces_come_from_sysfs() {
+    let r = router("eth");
+    let mut dm = model(&r.0);
+    // br-lan (a bridge) and lo have no `device`: not Ethernet interfaces.
+    assert_eq!(
+        get(&mut dm, "Device.Ethernet.InterfaceNumberOfEntries"),
+        "1"
+    );
+    let e = "Device.Ethernet.Interface.1.";
+    assert_eq!(get(&mut dm, &format!("{e}Name")), "eth0");
+    assert_eq!(get(&mut dm, &format!("{e}Status")), "Up");
+    assert_eq!(get(&mut dm, &format!("{e}MACAddress")), "02:11:22:33:44:55");
+    assert_eq!(get(&mut dm, &format!("{e}Stats.BytesSent")), "1234567");
+    assert_eq!(
+        get(&mut dm, &format!("{e}Stats.DiscardPacketsReceived")),
+        "5"
+    );
+    // What the kernel does not tell is not exposed.
+    for absent in [
+        format!("{e}Enable"),
+        format!("{e}Stats.UnicastPacketsSent"),
+        "Device.Ethernet.Interface.2.Name".to_string(),
+    ] {
+        let f = dm
+            .get_parameter_values(std::slice::from_ref(&absent))
+            .unwrap_err();
+        assert_eq!(f.fault_code, FaultCode::INVALID_PARAMETER_NAME, "{absent}");
+    }
+    // A counter that moves is read afresh.
+    fs::write(
+        r.0.join("sys/class/net/eth0/statistics/tx_bytes"),
+        "1234999\n",
+    )
+    .unwrap();
+    assert_eq!(get(&mut dm, &format!("{e}Stats.BytesSent")), "1234999");
+}
+
+#[test]
+fn ip_interfaces_are_network_sections_and_add_delete_edit_them() {
+    let r = router("ip");
+    let uci = RealUci::locate();
+    let conf = r.0.join("etc/config");
+    let save = r.0.join("tmp/.uci");
+    let mut dm = model(&r.0);
+    assert_eq!(get(&mut dm, "Device.IP.InterfaceNumberOfEntries"), "3");
+    assert_eq!(get(&mut dm, "Device.IP.Interface.2.Name"), "lan");
+    assert_eq!(get(&mut dm, "Device.IP.Interface.2.Enable"), "true");
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.2.IPv4Address.1.IPAddress"),
+        "192.168.1.1"
+    );
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.2.IPv4Address.1.SubnetMask"),
+        "255.255.255.0"
+    );
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.3.IPv4AddressNumberOfEntries"),
+        "0",
+        "a DHCP interface has no static address"
+    );
+
+    let (n, _) = dm.add_object("Device.IP.Interface.", "add-1").unwrap();
+    assert_eq!(n, 4);
+    let got = |what: &str| uci.ok(&conf, &save, &["get", what]).trim().to_string();
+    assert_eq!(got("network.cwmp1"), "interface");
+    assert_eq!(got("network.cwmp1.proto"), "none");
+    dm.set_parameter_values(
+        &[
+            pv("Device.IP.Interface.4.MaxMTUSize", "1400"),
+            pv("Device.IP.Interface.4.Enable", "false"),
+        ],
+        "set-1",
+    )
+    .unwrap();
+    assert_eq!(got("network.cwmp1.mtu"), "1400");
+    assert_eq!(got("network.cwmp1.disabled"), "1");
+    assert_eq!(get(&mut dm, "Device.IP.Interface.4.Enable"), "false");
+
+    dm.delete_object("Device.IP.Interface.4.", "del-1").unwrap();
+    assert!(!uci
+        .run(&conf, &save, &["get", "network.cwmp1"])
+        .status
+        .success());
+    assert_eq!(get(&mut dm, "Device.IP.InterfaceNumberOfEntries"), "3");
+    // Numbers stay: lan is still 2, and the deleted 4 is gone.
+    assert_eq!(get(&mut dm, "Device.IP.Interface.2.Name"), "lan");
+    let f = dm
+        .get_parameter_values(&["Device.IP.Interface.4.Name".into()])
+        .unwrap_err();
+    assert_eq!(f.fault_code, FaultCode::INVALID_PARAMETER_NAME);
+    assert_eq!(got("network.lan.ipaddr"), "192.168.1.1/24");
+    assert_eq!(dm.parameter_key(), "del-1");
+}
