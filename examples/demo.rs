@@ -3,7 +3,8 @@
 //!
 //! `cargo run --example demo [DIR]` — DIR (default: a fresh temp dir) gets
 //! the shipped `/etc/config/cwmp` with the test ACS's URL and credentials
-//! filled in, plus a few OpenWrt identity files. The ACS demands HTTP
+//! filled in, plus a few OpenWrt identity and /proc files (what a router
+//! has and a scratch root lacks). The ACS demands HTTP
 //! Digest, then asks for the RPC methods, reads DeviceInfo and
 //! ManagementServer, changes the periodic inform interval and ends.
 
@@ -95,6 +96,9 @@ async fn demo(root: Root) -> Result<(), Box<dyn std::error::Error>> {
         ("/tmp/sysinfo/board_name", "demo,router\n"),
         ("/tmp/sysinfo/model", "Demo Router v1\n"),
         ("/sys/class/net/eth0/address", "02:00:5e:10:00:01\n"),
+        ("/proc/uptime", "5127.42 10013.57\n"),
+        ("/proc/meminfo", "MemTotal:         249664 kB\nMemFree:          176404 kB\nMemAvailable:     190112 kB\n"),
+        ("/proc/stat", "cpu  4705 150 1120 1629784 820 0 95 0 0 0\n"),
     ] {
         let p = root.join(path);
         std::fs::create_dir_all(p.parent().ok_or("bad path")?)?;

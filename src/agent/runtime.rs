@@ -33,14 +33,6 @@ use super::identity::Identity;
 use super::schedule::next_periodic_inform;
 use super::settings::{AcsTarget, Settings};
 
-/// What the loop reports to whoever runs it (logs, `cwmpd show status`,
-/// the README demo).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Report {
-    SessionStarted { url: String, events: Vec<String> },
-    SessionEnded { ok: bool, detail: String },
-}
-
 /// Loads the configuration afresh (UCI `cwmp` → `Settings`); `Err` lists
 /// the bad options, and the agent keeps its last good settings.
 pub type SettingsLoader = Box<dyn FnMut() -> Result<Settings, Vec<String>>>;
@@ -67,8 +59,6 @@ pub struct Agent {
     cr_tx: mpsc::Sender<ConnectionRequest>,
     cr_task: Option<tokio::task::JoinHandle<()>>,
     cr_key: [u8; 32],
-    reports: Option<mpsc::UnboundedSender<Report>>,
-    sessions: usize,
     status: Arc<Mutex<AgentStatus>>,
     cmd_tx: mpsc::Sender<Command>,
     cmd_rx: mpsc::Receiver<Command>,
@@ -168,8 +158,6 @@ impl Agent {
             cr_tx,
             cr_task: None,
             cr_key: random_bytes(),
-            reports: None,
-            sessions: 0,
             status: Arc::new(Mutex::new(AgentStatus::default())),
             cmd_tx,
             cmd_rx,
@@ -197,15 +185,6 @@ impl Agent {
         }
         agent.persist();
         Ok(agent)
-    }
-
-    /// Sends a `Report` for every session start and end to `tx`.
-    pub fn reports(&mut self, tx: mpsc::UnboundedSender<Report>) {
-        self.reports = Some(tx);
-    }
-
-    pub fn state(&self) -> &State {
-        &self.state
     }
 
     /// What `ubus call cwmp status` shows; kept current by the loop.
@@ -296,12 +275,6 @@ impl Agent {
                     .map_err(|f| f.fault_string);
                 let _ = reply.send(result);
             }
-        }
-    }
-
-    fn report(&self, r: Report) {
-        if let Some(tx) = &self.reports {
-            let _ = tx.send(r);
         }
     }
 
@@ -637,7 +610,6 @@ impl Agent {
             log::warn!("no ACS URL (cwmp.acs.url, DHCP or cwmp.acs.default_url): not connecting");
             return;
         };
-        self.sessions += 1;
         if self.settings.tls.is_insecure() && target.url.starts_with("https") {
             log::warn!("cwmp.acs.verify is 0: the ACS certificate is NOT checked");
         }
@@ -649,12 +621,13 @@ impl Agent {
         }
         let mut model = self.model(cr_url);
         let delivered = self.events.pending().to_vec();
-        let event_names = delivered.iter().map(|e| e.event_code.to_string()).collect();
-        self.report(Report::SessionStarted {
-            url: target.url.clone(),
-            events: event_names,
-        });
-        log::info!("session to {} ({})", target.url, target.origin.as_str());
+        let event_names: Vec<String> = delivered.iter().map(|e| e.event_code.to_string()).collect();
+        log::info!(
+            "session to {} ({}), events: {}",
+            target.url,
+            target.origin.as_str(),
+            event_names.join(", ")
+        );
         let link = self.open_link(&target);
         let device_id = DeviceId {
             manufacturer: self.identity.manufacturer.clone(),
@@ -770,13 +743,6 @@ impl Agent {
         self.check_bootstrap();
         self.persist();
         self.device_actions();
-        self.report(Report::SessionEnded {
-            ok: result.is_ok(),
-            detail: match &result {
-                Ok(()) => "success".into(),
-                Err(f) => format!("{f:?}"),
-            },
-        });
     }
 
     fn open_link(&self, target: &AcsTarget) -> Result<Link, String> {
