@@ -31,22 +31,26 @@ async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-#[tokio::test]
-async fn status_inform_and_get_through_ubus() {
-    let broker = Broker::start("cwmp-object");
-    let root = std::env::temp_dir().join(format!("cwmpd-ubus-api-{}", std::process::id()));
+/// The real binary on a fresh scratch root, talking to `acs` and to the
+/// broker as its ubusd; `extra_cpe` adds options to the cpe section.
+fn start_agent(
+    tag: &str,
+    broker: &Broker,
+    acs: &ScriptedAcs,
+    extra_cpe: &str,
+) -> (Agent, std::path::PathBuf) {
+    let root = std::env::temp_dir().join(format!("cwmpd-ubus-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("etc/config")).unwrap();
-    let acs = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
     std::fs::write(
         root.join("etc/config/cwmp"),
         format!(
-            "config acs 'acs'\n\toption url '{}'\nconfig cpe 'cpe'\n\toption port '0'\n\toption periodic_inform '0'\n",
+            "config acs 'acs'\n\toption url '{}'\nconfig cpe 'cpe'\n{extra_cpe}\toption port '0'\n\toption periodic_inform '0'\n",
             acs.url()
         ),
     )
     .unwrap();
-    let _agent = Agent(
+    let agent = Agent(
         Command::new(env!("CARGO_BIN_EXE_cwmpd"))
             .arg("--root")
             .arg(&root)
@@ -57,6 +61,14 @@ async fn status_inform_and_get_through_ubus() {
             .spawn()
             .unwrap(),
     );
+    (agent, root)
+}
+
+#[tokio::test]
+async fn status_inform_and_get_through_ubus() {
+    let broker = Broker::start("cwmp-object");
+    let acs = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
+    let (_agent, root) = start_agent("api", &broker, &acs, "");
     wait_for("first session", || {
         acs.script.lock().unwrap().sessions_completed >= 1
     })
@@ -154,29 +166,8 @@ async fn status_inform_and_get_through_ubus() {
 async fn interface_address_change_sends_value_change() {
     let broker = Broker::start("cwmp-netifd");
     let netifd = ubus_broker::fake_netifd::fake_netifd(broker.socket()).await;
-    let root = std::env::temp_dir().join(format!("cwmpd-ubus-netifd-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(root.join("etc/config")).unwrap();
     let acs = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
-    std::fs::write(
-        root.join("etc/config/cwmp"),
-        format!(
-            "config acs 'acs'\n\toption url '{}'\nconfig cpe 'cpe'\n\toption interface 'wan'\n\toption port '0'\n\toption periodic_inform '0'\n",
-            acs.url()
-        ),
-    )
-    .unwrap();
-    let _agent = Agent(
-        Command::new(env!("CARGO_BIN_EXE_cwmpd"))
-            .arg("--root")
-            .arg(&root)
-            .arg("--ubus")
-            .arg(broker.socket())
-            .arg("run")
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (_agent, root) = start_agent("netifd", &broker, &acs, "\toption interface 'wan'\n");
     let cr_url = |n: usize| {
         acs.script.lock().unwrap().informs[n]
             .parameter_list
