@@ -129,7 +129,16 @@ impl DataModel {
     /// `Device.IP.Interface.{i}.`); the longest mount serving a path wins.
     /// Parameters of the schema no provider serves are not exposed.
     pub fn mount(&mut self, prefix: &str, provider: Box<dyn Provider>) {
-        self.tree.mount(prefix, provider);
+        self.mount_all(vec![(prefix.to_string(), provider)]);
+    }
+
+    /// Mounts several providers and computes the routes once: the routing
+    /// pass walks the whole schema, so doing it per mount made building a
+    /// router's model (~30 mounts) cost milliseconds per session.
+    pub fn mount_all(&mut self, mounts: Vec<(String, Box<dyn Provider>)>) {
+        for (prefix, provider) in mounts {
+            self.tree.mount(&prefix, provider);
+        }
         self.recompute();
     }
 

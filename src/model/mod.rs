@@ -92,19 +92,22 @@ impl Provider for Version {
     }
 }
 
+/// Mounts collected by `build`, handed to the engine in one go.
+type Mounts = Vec<(String, Box<dyn Provider>)>;
+
 fn mount_each<P: Provider + 'static>(
-    dm: &mut DataModel,
+    dm: &mut Mounts,
     object: &str,
     names: impl IntoIterator<Item = &'static str>,
     provider: P,
 ) {
     let shared = Shared(Rc::new(RefCell::new(provider)));
     for name in names {
-        dm.mount(&format!("{object}{name}"), Box::new(shared.clone()));
+        dm.push((format!("{object}{name}"), Box::new(shared.clone())));
     }
 }
 
-fn mount_uci(dm: &mut DataModel, object: &str, stage: &SharedStage, rows: &'static [UciParam]) {
+fn mount_uci(dm: &mut Mounts, object: &str, stage: &SharedStage, rows: &'static [UciParam]) {
     let provider = UciParams {
         stage: stage.clone(),
         rows,
@@ -114,24 +117,25 @@ fn mount_uci(dm: &mut DataModel, object: &str, stage: &SharedStage, rows: &'stat
 
 /// The data model over the files under `root`, with `live` values.
 pub fn build(root: &Root, live: Live) -> DataModel {
-    let mut dm = DataModel::new(Schema::tr181());
+    let mut mounts: Mounts = Vec::new();
+    let dm = &mut mounts;
     let stage = UciStage::new(Store::new(root.dir()));
-    mount_each(&mut dm, "Device.", ["RootDataModelVersion"], Version);
+    mount_each(dm, "Device.", ["RootDataModelVersion"], Version);
 
     let info = device_info::DeviceInfo {
         root: root.clone(),
         identity: live.identity,
     };
     mount_each(
-        &mut dm,
+        dm,
         device_info::OBJECT,
         device_info::PARAMS.iter().copied(),
         info,
     );
-    mount_uci(&mut dm, device_info::OBJECT, &stage, device_info::UCI);
+    mount_uci(dm, device_info::OBJECT, &stage, device_info::UCI);
 
     mount_uci(
-        &mut dm,
+        dm,
         management_server::OBJECT,
         &stage,
         management_server::UCI,
@@ -140,28 +144,30 @@ pub fn build(root: &Root, live: Live) -> DataModel {
         connection_request_url: live.connection_request_url,
     };
     mount_each(
-        &mut dm,
+        dm,
         management_server::OBJECT,
         management_server::LIVE.iter().copied(),
         ms_live,
     );
 
-    mount_uci(&mut dm, time::OBJECT, &stage, time::UCI);
+    mount_uci(dm, time::OBJECT, &stage, time::UCI);
     mount_each(
-        &mut dm,
+        dm,
         time::OBJECT,
         time::CLOCK.iter().copied(),
         time::Clock { now: live.now },
     );
-    dm.mount(
-        ip::TABLE,
+    dm.push((
+        ip::TABLE.to_string(),
         Box::new(ip::IpInterfaces {
             stage: stage.clone(),
         }),
-    );
-    dm.mount(
-        ethernet::TABLE,
+    ));
+    dm.push((
+        ethernet::TABLE.to_string(),
         Box::new(ethernet::Ethernet { root: root.clone() }),
-    );
-    dm
+    ));
+    let mut model = DataModel::new(Schema::tr181());
+    model.mount_all(mounts);
+    model
 }
