@@ -74,11 +74,7 @@ async fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
 }
 
 fn events(acs: &TestAcs, n: usize) -> Vec<String> {
-    acs.script.lock().unwrap().informs[n]
-        .events
-        .iter()
-        .map(|e| e.event_code.to_string())
-        .collect()
+    acs.script.lock().unwrap().event_codes(n)
 }
 
 #[tokio::test]
@@ -296,14 +292,7 @@ async fn kill_9_mid_session_resends_the_events() {
     })
     .await;
     let s = acs.script.lock().unwrap();
-    let ev: Vec<String> = s
-        .informs
-        .last()
-        .unwrap()
-        .events
-        .iter()
-        .map(|e| e.event_code.to_string())
-        .collect();
+    let ev = s.event_codes(s.informs.len() - 1);
     assert!(
         ev.contains(&"0 BOOTSTRAP".to_string()) && ev.contains(&"1 BOOT".to_string()),
         "{ev:?}"

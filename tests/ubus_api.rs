@@ -126,11 +126,7 @@ async fn status_inform_and_get_through_ubus() {
         acs.script.lock().unwrap().informs.len() >= 2
     })
     .await;
-    let events: Vec<String> = acs.script.lock().unwrap().informs[1]
-        .events
-        .iter()
-        .map(|e| e.event_code.to_string())
-        .collect();
+    let events = acs.script.lock().unwrap().event_codes(1);
     assert_eq!(events, ["2 PERIODIC"]);
 
     // get: parameter values for scripts.
@@ -188,11 +184,7 @@ async fn interface_address_change_sends_value_change() {
         acs.script.lock().unwrap().informs.len() >= 2
     })
     .await;
-    let events: Vec<String> = acs.script.lock().unwrap().informs[1]
-        .events
-        .iter()
-        .map(|e| e.event_code.to_string())
-        .collect();
+    let events = acs.script.lock().unwrap().event_codes(1);
     assert_eq!(events, ["4 VALUE CHANGE"]);
     assert!(cr_url(1).starts_with("http://192.0.2.77:"), "{}", cr_url(1));
     let _ = std::fs::remove_dir_all(&root);

@@ -50,6 +50,15 @@ impl AcsScript {
         AcsScript::default()
     }
 
+    /// The event codes of the `n`-th Inform received.
+    pub fn event_codes(&self, n: usize) -> Vec<String> {
+        self.informs[n]
+            .events
+            .iter()
+            .map(|e| e.event_code.to_string())
+            .collect()
+    }
+
     pub fn push(&mut self, request: AcsRequest) -> &mut Self {
         self.queue.push_back(request);
         self
