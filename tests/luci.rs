@@ -896,7 +896,10 @@ fn status_view_says_when_the_agent_does_not_answer() {
         s[0]["text"],
         "The agent does not answer (ubus status 4): is cwmpd running?"
     );
-    assert_eq!(s[2]["text"], "The agent did not accept the request.");
+    assert_eq!(
+        s[2]["text"],
+        "The agent did not accept the request (ubus status 9)."
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -76,7 +76,7 @@
 	function answer(object, method, args) {
 		if (object === 'uci' && method === 'get') {
 			const values = uciStore[args.config];
-			return values ? [0, { values: values }] : [5, {}];
+			return values ? [0, { values: values }] : [5];
 		}
 		if (object === 'uci' && (method === 'set' || method === 'delete')) {
 			result.changes.push({ method: method, config: args.config, section: args.section,
@@ -86,14 +86,14 @@
 		if (object === 'cwmp' && method === 'status') {
 			const list = H.status || [];
 			const st = list[Math.min(statusIndex++, list.length - 1)];
-			return st ? [0, st] : [4, {}];
+			return st ? [0, st] : [4];  // UBUS_STATUS_NOT_FOUND: no data, only the code
 		}
 		if (object === 'cwmp' && method === 'inform' && H.inform_status)
-			return [H.inform_status, {}];
+			return [H.inform_status];
 		if (object === 'cwmp' && method === 'inform')
 			return typeof args.event === 'string' && args.event.trim() !== '' || args.event === undefined
-				? [0, { queued: true }] : [2, {}];
-		return [3, {}];  // UBUS_STATUS_METHOD_NOT_FOUND
+				? [0, { queued: true }] : [2];
+		return [3];  // UBUS_STATUS_METHOD_NOT_FOUND
 	}
 
 	function ubus(object, method, args) {
@@ -106,23 +106,31 @@
 		return new Promise(resolve => setTimeout(() => resolve(JSON.parse(reply).result), 10));
 	}
 
+	// rpc.declare as LuCI's rpc.js behaves (facts from luci-base rpc.js):
+	// the reply is `[status, data]`; the call resolves with `data` when there
+	// is one, else with the numeric status; `reject: true` turns a non-zero
+	// status into a rejection; `expect: { key: default }` then selects `key`
+	// ('' = the whole reply) and falls back to `default` whenever the value is
+	// missing or of another type than the default (so a failing call with
+	// `expect: { '': {} }` resolves with `{}`, not with its status).
+	const typeOf = v => Object.prototype.toString.call(v);
 	const rpc = {
 		declare(d) {
 			return function() {
 				const args = {};
 				(d.params || []).forEach((p, i) => { if (arguments[i] !== undefined) args[p] = arguments[i]; });
-				return ubus(d.object, d.method, args).then(([status, data]) => {
-					if (status !== 0) {
-						if (d.reject)
-							throw new Error('ubus status ' + status);
-						return status;
+				return ubus(d.object, d.method, args).then(reply => {
+					if (d.reject && reply[0] !== 0)
+						throw new Error('RPC call to %s/%s failed with ubus code %d'.format(d.object, d.method, reply[0]));
+					let ret = reply.length > 1 ? reply[1] : reply[0];
+					for (const key in (d.expect || {})) {
+						if (ret != null && key !== '')
+							ret = ret[key];
+						if (ret == null || typeOf(ret) !== typeOf(d.expect[key]))
+							ret = d.expect[key];
+						break;
 					}
-					const key = Object.keys(d.expect || { '': {} })[0];
-					if (key === '' || key === undefined)
-						return data;
-					const dflt = d.expect[key];
-					const v = data[key];
-					return (v != null && typeof v === typeof dflt) ? v : dflt;
+					return ret;
 				});
 			};
 		}

@@ -8,10 +8,13 @@
 // (src/ubus_api.rs AgentStatus::to_blob), refreshed every 5 seconds, and a
 // button that asks the agent to open a session now (`cwmp inform`).
 
+// No `expect`: with one, LuCI's rpc replaces a failed call's ubus status by
+// the expected default, and a stopped agent would look like an empty status.
+// Without it the call resolves with the reply object, or with the numeric
+// ubus status when the call fails (NOT_FOUND while cwmpd is not running).
 const callStatus = rpc.declare({
 	object: 'cwmp',
-	method: 'status',
-	expect: { '': {} }
+	method: 'status'
 });
 
 // The agent raises `6 CONNECTION REQUEST` when no event is given; naming it
@@ -20,8 +23,7 @@ const callStatus = rpc.declare({
 const callInform = rpc.declare({
 	object: 'cwmp',
 	method: 'inform',
-	params: [ 'event' ],
-	expect: { '': {} }
+	params: [ 'event' ]
 });
 
 const ORIGINS = {
@@ -60,8 +62,8 @@ function resultText(ls) {
 }
 
 function table(st) {
-	// rpc.declare resolves with the ubus status code when the call fails,
-	// e.g. NOT_FOUND while cwmpd is stopped.
+	// callStatus resolves with the ubus status code when the call fails,
+	// e.g. NOT_FOUND (4) while cwmpd is stopped.
 	if (st == null || typeof st !== 'object')
 		return E('p', { 'id': 'cwmp-status', 'class': 'alert-message warning' },
 			_('The agent does not answer (ubus status %d): is cwmpd running?').format(+st || 0));
@@ -94,6 +96,8 @@ return view.extend({
 		return callInform('6 CONNECTION REQUEST').then(reply => {
 			if (reply && reply.queued)
 				ui.addNotification(null, E('p', _('Session requested.')), 'info');
+			else if (typeof reply === 'number')
+				ui.addNotification(null, E('p', _('The agent did not accept the request (ubus status %d).').format(reply)), 'error');
 			else
 				ui.addNotification(null, E('p', _('The agent did not accept the request.')), 'error');
 		}).catch(err => {
