@@ -427,6 +427,31 @@ async fn redirects_are_followed_within_bounds() {
 }
 
 #[tokio::test]
+async fn credentials_do_not_follow_a_redirect_to_another_server() {
+    let data = payload(1000);
+    let other = FileServer::start(vec![("/f", Serve::File(data.clone()))], Auth::None, None).await;
+    let srv = FileServer::start(
+        vec![("/go", Serve::Redirect(other.url("http", "127.0.0.1", "/f")))],
+        Auth::Basic {
+            user: USER.into(),
+            pass: PASS.into(),
+        },
+        None,
+    )
+    .await;
+    let d = dest("redirect-auth");
+    let t = with_auth(target(&srv.url("http", "127.0.0.1", "/go")), USER, PASS);
+    download(&t, &limits(0), &d, &StatVfs).await.unwrap();
+    assert_eq!(std::fs::read(&d).unwrap(), data);
+    let seen = other.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].authorization, None,
+        "credentials leaked to the new host"
+    );
+}
+
+#[tokio::test]
 async fn https_server_outside_the_trusted_ca_is_refused() {
     let pki = Pki::new();
     let rogue = pki::Ca::new("someone else");
@@ -582,7 +607,11 @@ async fn upload_failures_are_9011_9012_9013() {
     let src = pki::temp_dir("upload-fail").join("log.txt");
     std::fs::write(&src, b"some log lines\n").unwrap();
     let srv = FileServer::start(
-        vec![("/err", Serve::Status(500)), ("/store", Serve::Store)],
+        vec![
+            ("/err", Serve::Status(500)),
+            ("/store", Serve::Store),
+            ("/moved", Serve::Redirect("/store".into())),
+        ],
         Auth::Basic {
             user: USER.into(),
             pass: PASS.into(),
