@@ -210,18 +210,40 @@ async fn basic_auth_download() {
 #[tokio::test]
 async fn truncated_file_is_9017() {
     let srv = FileServer::start(
-        vec![(
-            "/t",
-            Serve::Truncated {
-                sent: payload(50_000),
-                claimed: 100_000,
-            },
-        )],
+        vec![
+            (
+                "/t",
+                Serve::Truncated {
+                    sent: payload(50_000),
+                    claimed: 100_000,
+                },
+            ),
+            ("/short", Serve::Chunked(payload(60_000))),
+        ],
         Auth::None,
         None,
     )
     .await;
     let d = dest("truncated");
+    // A clean end of a chunked body short of the announced FileSize.
+    let r = download(
+        &target(&srv.url("http", "127.0.0.1", "/short")),
+        &limits(100_000),
+        &d,
+        &StatVfs,
+    )
+    .await;
+    let e = assert_failed(r, &d, 9017);
+    assert!(
+        matches!(
+            e,
+            TransferError::Truncated {
+                got: 60_000,
+                expected: 100_000
+            }
+        ),
+        "{e:?}"
+    );
     for announced in [0, 100_000] {
         let r = download(
             &target(&srv.url("http", "127.0.0.1", "/t")),
