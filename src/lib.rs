@@ -16,5 +16,6 @@ pub mod paths;
 pub mod pidfile;
 pub mod store;
 pub mod system;
+pub mod transfer;
 pub mod transport;
 pub mod ubus_api;
