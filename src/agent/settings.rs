@@ -75,6 +75,11 @@ pub struct Settings {
     pub retry: RetryPolicy,
     pub download: bool,
     pub upload: bool,
+    /// `cwmp.cpe.backup`: save the configuration before applying a
+    /// downloaded firmware or configuration, restore it when no session
+    /// succeeds within `backup_delay` seconds afterwards.
+    pub backup: bool,
+    pub backup_delay: Option<u32>,
 }
 
 impl Settings {
@@ -163,6 +168,8 @@ impl Settings {
             },
             download: c.cpe.download,
             upload: c.cpe.upload,
+            backup: c.cpe.backup,
+            backup_delay: c.cpe.backup_delay,
         }
     }
 }

@@ -191,9 +191,10 @@ impl Transfers {
     /// When the agent must call [`Transfers::on_timer`] next.
     pub fn wake(&self, now_unix: i64) -> Option<Instant> {
         let now = Instant::now();
-        let queued = self.queue.next_wake().map(|due| {
-            now + Duration::from_secs(due.saturating_sub(now_unix).max(0) as u64)
-        });
+        let queued = self
+            .queue
+            .next_wake()
+            .map(|due| now + Duration::from_secs(due.saturating_sub(now_unix).max(0) as u64));
         let queued = queued.filter(|_| self.task.is_none());
         match (queued, self.guard_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -208,7 +209,11 @@ impl Transfers {
 
     /// The TransferCompletes to send in the next session, in order.
     pub fn completions(&self) -> Vec<TransferComplete> {
-        self.queue.completed().into_iter().map(|(_, tc)| tc).collect()
+        self.queue
+            .completed()
+            .into_iter()
+            .map(|(_, tc)| tc)
+            .collect()
     }
 
     /// The ACS acknowledged `tc` (TransferCompleteResponse): the entry and
@@ -579,7 +584,10 @@ impl Transfers {
                 {
                     self.finish(
                         index,
-                        fault(FaultCode::DOWNLOAD_FAILURE, format!("sysupgrade failed: {e}")),
+                        fault(
+                            FaultCode::DOWNLOAD_FAILURE,
+                            format!("sysupgrade failed: {e}"),
+                        ),
                         ctx,
                     );
                 }
@@ -593,11 +601,20 @@ impl Transfers {
     fn apply_config(&mut self, index: usize, ctx: &mut Ctx) -> Result<Next, TransferFault> {
         let path = ctx.root.join(DOWNLOAD_FILE);
         let corrupted = |why: String| fault(FaultCode::FILE_CORRUPTED, why);
-        let head = read_head(&path, MAX_EXPORT_TEXT + 1)
-            .map_err(|e| fault(FaultCode::INTERNAL_ERROR, format!("cannot read the file: {e}")))?;
-        let format = classify(&head).map_err(|e| corrupted(format!("configuration file refused: {e}")))?;
-        let failed_apply =
-            |e: std::io::Error| fault(FaultCode::INTERNAL_ERROR, format!("applying the configuration failed: {e}"));
+        let head = read_head(&path, MAX_EXPORT_TEXT + 1).map_err(|e| {
+            fault(
+                FaultCode::INTERNAL_ERROR,
+                format!("cannot read the file: {e}"),
+            )
+        })?;
+        let format =
+            classify(&head).map_err(|e| corrupted(format!("configuration file refused: {e}")))?;
+        let failed_apply = |e: std::io::Error| {
+            fault(
+                FaultCode::INTERNAL_ERROR,
+                format!("applying the configuration failed: {e}"),
+            )
+        };
         match format {
             ConfigFile::Backup => {
                 ctx.system

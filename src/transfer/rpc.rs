@@ -44,16 +44,6 @@ pub const UPLOAD_TYPES: [&str; 2] = [
     FileType::UPLOAD_VENDOR_LOG_FILE,
 ];
 
-/// The RPC names handled here, for GetRPCMethods.
-pub const METHODS: [&str; 6] = [
-    "Download",
-    "Upload",
-    "ScheduleDownload",
-    "CancelTransfer",
-    "GetQueuedTransfers",
-    "GetAllQueuedTransfers",
-];
-
 /// `url` without credentials and query, for logs.
 pub fn redact_url(url: &str) -> String {
     let no_query = url.split(['?', '#']).next().unwrap_or_default();

@@ -119,20 +119,22 @@ impl std::fmt::Display for TransportError {
 impl std::error::Error for TransportError {}
 
 /// The parts of an ACS URL this client needs.
+/// `pub(crate)`: the file-transfer client (src/transfer) parses its URLs
+/// the same way.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Target {
-    tls: bool,
+pub(crate) struct Target {
+    pub(crate) tls: bool,
     /// Host without IPv6 brackets.
-    host: String,
-    port: u16,
+    pub(crate) host: String,
+    pub(crate) port: u16,
     /// Value of the Host header (`host[:port]`, brackets kept).
-    authority: String,
+    pub(crate) authority: String,
     /// origin-form request target.
-    path: String,
+    pub(crate) path: String,
 }
 
 impl Target {
-    fn parse(url: &str) -> Result<Target, TransportError> {
+    pub(crate) fn parse(url: &str) -> Result<Target, TransportError> {
         let bad = || TransportError::InvalidUrl(url.to_string());
         let uri: Uri = url.parse().map_err(|_| bad())?;
         let tls = match uri.scheme_str() {
@@ -168,7 +170,7 @@ impl Target {
         })
     }
 
-    fn same_origin(&self, other: &Target) -> bool {
+    pub(crate) fn same_origin(&self, other: &Target) -> bool {
         self.tls == other.tls
             && self.host.eq_ignore_ascii_case(&other.host)
             && self.port == other.port
@@ -176,7 +178,7 @@ impl Target {
 
     /// Resolves a Location header against this target (absolute URL or
     /// absolute path).
-    fn resolve(&self, location: &str) -> Result<Target, TransportError> {
+    pub(crate) fn resolve(&self, location: &str) -> Result<Target, TransportError> {
         if location.starts_with('/') && !location.starts_with("//") {
             let mut t = self.clone();
             t.path = location.to_string();
@@ -186,7 +188,7 @@ impl Target {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!(
             "{}://{}{}",
             if self.tls { "https" } else { "http" },
@@ -607,14 +609,14 @@ impl AcsSession {
     }
 }
 
-fn header_has_token(v: &HeaderValue, token: &str) -> bool {
+pub(crate) fn header_has_token(v: &HeaderValue, token: &str) -> bool {
     v.to_str()
         .map(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
         .unwrap_or(false)
 }
 
 /// All challenges of all `WWW-Authenticate` headers; unparsable ones skipped.
-fn www_authenticate(headers: &hyper::HeaderMap) -> Vec<Challenge> {
+pub(crate) fn www_authenticate(headers: &hyper::HeaderMap) -> Vec<Challenge> {
     headers
         .get_all(WWW_AUTHENTICATE)
         .iter()
