@@ -481,6 +481,10 @@ impl Agent {
             Next::Nothing => {}
             Next::Session => self.session_wanted = true,
             Next::Flash => self.transfer_step(Transfers::flash),
+            Next::Halt => {
+                log::warn!("sysupgrade is flashing the new firmware; the agent stops");
+                self.halted = true;
+            }
             Next::Reboot => {
                 log::warn!("rebooting to complete a transfer");
                 match self.system.reboot() {

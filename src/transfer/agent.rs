@@ -72,6 +72,8 @@ pub enum Next {
     Flash,
     /// Persist, then reboot (the agent stops).
     Reboot,
+    /// The device is going down by itself (sysupgrade reboots): stop.
+    Halt,
 }
 
 pub struct Transfers {
@@ -359,6 +361,9 @@ impl Transfers {
             tls,
             idle_timeout: ctx.settings.response_timeout,
         };
+        if let Some(dir) = ctx.root.join(DOWNLOAD_FILE).parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
         let tx = self.tx.clone();
         log::info!(
             "transfer [{}] {} {} starts (attempt {})",
@@ -474,8 +479,9 @@ impl Transfers {
 
     /// Entry `index` is complete with fault `f` (0 = success): its
     /// TransferComplete is owed from now on.
-    fn finish(&mut self, index: usize, f: TransferFault, ctx: &mut Ctx) {
+    fn finish(&mut self, index: usize, mut f: TransferFault, ctx: &mut Ctx) {
         if let Some(t) = self.queue.get_mut(index) {
+            f.fault_code = queue::reportable(f.fault_code, t.kind.is_download());
             log::info!(
                 "transfer [{}] complete: fault {} {}",
                 t.command_key,
@@ -573,7 +579,7 @@ impl Transfers {
     pub fn flash(&mut self, ctx: &mut Ctx) -> Next {
         let path = ctx.root.join(DOWNLOAD_FILE);
         match ctx.system.flash_firmware(&path) {
-            Ok(()) => Next::Reboot,
+            Ok(()) => Next::Halt,
             Err(e) => {
                 let _ = std::fs::remove_file(&path);
                 if let Some(index) = self

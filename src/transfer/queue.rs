@@ -152,6 +152,19 @@ pub fn fault(code: FaultCode, text: impl Into<String>) -> TransferFault {
     }
 }
 
+/// The code TransferComplete may carry for `code`: the XSD's
+/// TransferCompleteCPEFaultCodeType allows 0, 9001, 9002, 9010–9012 and
+/// 9014–9020 (and extension/vendor codes); anything else (9013 from a
+/// redirect to another scheme, say) becomes the generic download (9010) or
+/// upload (9011) failure.
+pub fn reportable(code: FaultCode, is_download: bool) -> FaultCode {
+    match code.0 {
+        0 | 9001 | 9002 | 9010..=9012 | 9014..=9020 | 9033..=9899 => code,
+        _ if is_download => FaultCode::DOWNLOAD_FAILURE,
+        _ => FaultCode::UPLOAD_FAILURE,
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Queue {
     items: Vec<Transfer>,
@@ -462,6 +475,20 @@ mod tests {
         c.complete_time = Some(6);
         q.add(c).unwrap();
         q
+    }
+
+    #[test]
+    fn only_transfer_complete_codes_are_reported() {
+        assert_eq!(reportable(FaultCode(9017), true), FaultCode(9017));
+        assert_eq!(reportable(FaultCode(0), true), FaultCode(0));
+        assert_eq!(
+            reportable(FaultCode(9013), true),
+            FaultCode::DOWNLOAD_FAILURE
+        );
+        assert_eq!(
+            reportable(FaultCode(9003), false),
+            FaultCode::UPLOAD_FAILURE
+        );
     }
 
     #[test]

@@ -60,15 +60,21 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The I/O layer's URL rules, checked before anything is queued: a
+/// scheme other than http/https is 9013, a URL carrying `user:pass@` or
+/// otherwise unusable is 9003.
 fn check_url(url: &str) -> Result<(), Fault> {
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
-        Ok(())
-    } else {
-        Err(Fault::with_string(
+    use super::error::TransferError;
+    match super::client::check_url(url) {
+        Ok(()) => Ok(()),
+        Err(e @ TransferError::UnsupportedScheme { .. }) => Err(Fault::with_string(
             FaultCode::UNSUPPORTED_TRANSFER_PROTOCOL,
-            "only http:// and https:// URLs are supported",
-        ))
+            e.to_string(),
+        )),
+        Err(e) => Err(Fault::with_string(
+            FaultCode::INVALID_ARGUMENTS,
+            e.to_string(),
+        )),
     }
 }
 
@@ -295,6 +301,11 @@ mod tests {
         assert_eq!(
             code(handle(&ftp, &mut q, &policy())),
             FaultCode::UNSUPPORTED_TRANSFER_PROTOCOL
+        );
+        let creds = download("k", FileType::FIRMWARE_UPGRADE_IMAGE, "http://u:p@h/fw");
+        assert_eq!(
+            code(handle(&creds, &mut q, &policy())),
+            FaultCode::INVALID_ARGUMENTS
         );
         assert!(q.items().is_empty(), "nothing queued by a refusal");
         let sd = AcsRequest::ScheduleDownload(ScheduleDownload {
