@@ -998,3 +998,71 @@ fn validate_transfer_complete(kind: &str, tc: &TransferComplete) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn https_downloads_follow_the_acs_tls_policy() {
+    use acs::http::tls_config;
+    use acs::pki::Ca;
+    let root = scratch("https");
+    let ca = Ca::new("cwmpd transfers CA");
+    let leaf = ca.server(&["localhost"]);
+    std::fs::create_dir_all(root.0.join("etc/ssl")).unwrap();
+    ca.write(&root.0.join("etc/ssl"), "acs-ca.pem");
+    let text = b"package system\n\nconfig system\n\toption hostname 'over-tls'\n".to_vec();
+    let mut opts = Options::new(move |seen: &Seen, _| match seen.path.as_str() {
+        "/cfg.txt" => {
+            let mut r = Reply::new(200);
+            r.body = Bytes::from(text.clone());
+            r
+        }
+        _ => Reply::new(404),
+    });
+    opts.tls = Some(tls_config(vec![leaf.der.clone()], leaf.key(), None));
+    let files = FileServer::start(opts).await;
+    let cfg = FileType::VENDOR_CONFIGURATION_FILE;
+    let acs = TestAcs::start(
+        scripted(vec![
+            // The certificate names localhost, not 127.0.0.1.
+            download(
+                "wrong-name",
+                cfg,
+                &files.url("https", "127.0.0.1", "/cfg.txt"),
+                0,
+            ),
+            download(
+                "tls-ok",
+                cfg,
+                &files.url("https", "localhost", "/cfg.txt"),
+                0,
+            ),
+        ]),
+        Auth::None,
+        None,
+    )
+    .await;
+    write_config(&root.0, &acs.url(), "");
+    let conf = std::fs::read_to_string(root.0.join("etc/config/cwmp")).unwrap();
+    std::fs::write(
+        root.0.join("etc/config/cwmp"),
+        conf.replace(
+            "config acs 'acs'\n",
+            "config acs 'acs'\n\toption ca_file '/etc/ssl/acs-ca.pem'\n",
+        ),
+    )
+    .unwrap();
+    let _agent = start_agent(&root.0);
+    wait_for("two TransferCompletes", 30, &root.0, || {
+        transfer_completes(&acs).len() >= 2
+    })
+    .await;
+    let got: Vec<(String, u32)> = transfer_completes(&acs)
+        .iter()
+        .map(|tc| (tc.command_key.clone(), tc.fault.fault_code.0))
+        .collect();
+    assert_eq!(
+        got,
+        [("wrong-name".to_string(), 9012), ("tls-ok".to_string(), 0)]
+    );
+    let system = std::fs::read_to_string(root.0.join("etc/config/system")).unwrap();
+    assert!(system.contains("over-tls"), "{system}");
+}
