@@ -476,6 +476,9 @@ impl Agent {
             version: &self.identity.software_version,
         };
         let next = step(&mut self.transfers, &mut ctx);
+        if std::mem::take(&mut self.transfers.config_imported) {
+            self.reload();
+        }
         self.persist();
         match next {
             Next::Nothing => {}

@@ -78,6 +78,10 @@ pub enum Next {
 
 pub struct Transfers {
     pub queue: Queue,
+    /// A configuration download imported UCI packages: the agent re-reads
+    /// its own (`cwmp`) settings, as procd's reload trigger makes it do on
+    /// a router.
+    pub config_imported: bool,
     guard: Option<Guard>,
     guard_deadline: Option<Instant>,
     tx: mpsc::UnboundedSender<JobResult>,
@@ -160,6 +164,7 @@ impl Transfers {
         });
         let t = Transfers {
             queue,
+            config_imported: false,
             guard,
             guard_deadline,
             tx,
@@ -642,6 +647,7 @@ impl Transfers {
                 let _ = std::fs::remove_file(&path);
                 let names: Vec<&str> = packages.iter().map(|(n, _)| n.as_str()).collect();
                 log::info!("configuration imported: {}", names.join(" "));
+                self.config_imported = true;
                 self.finish(index, TransferFault::success(), ctx);
                 Ok(Next::Session)
             }
