@@ -183,10 +183,16 @@ fn create_part(part: &Path) -> Result<File, TransferError> {
         .map_err(TransferError::Io)
 }
 
-/// The server closing before the announced end is a truncation.
+/// The server closing before the announced end is a truncation. hyper
+/// reports it as an incomplete message, or as a body error caused by an
+/// `UnexpectedEof` when the Content-Length was not reached.
 fn body_error(e: hyper::Error, got: u64, expected: Option<u64>) -> TransferError {
+    let early_eof = e.is_incomplete_message()
+        || std::error::Error::source(&e)
+            .and_then(|s| s.downcast_ref::<io::Error>())
+            .is_some_and(|io| io.kind() == io::ErrorKind::UnexpectedEof);
     match expected {
-        Some(expected) if e.is_incomplete_message() => TransferError::Truncated { got, expected },
+        Some(expected) if early_eof => TransferError::Truncated { got, expected },
         _ => TransferError::Http(e),
     }
 }
