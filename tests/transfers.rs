@@ -1,19 +1,18 @@
 //! Transfers through the real agent binary (issue 5): `cwmpd --root DIR`
 //! on a scratch root with the recording (dry-run) System, the scripted test
-//! ACS, and file servers on loopback made here: the HTTP(S) test server of
-//! tests/acs (auth, delays) and a raw TCP one for broken answers
-//! (truncated, stalled). Every action the System takes is read back from
-//! `<root>/var/log/cwmpd-system.log`.
+//! ACS, and the loopback HTTP(S) file server of tests/file_server (good,
+//! truncated, stalled files, uploads stored). Every action the System takes
+//! is read back from `<root>/var/log/cwmpd-system.log`.
 
 mod acs;
 mod common;
+mod file_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use acs::http::{Auth, Options, Reply, Seen, TestAcs as FileServer};
+use acs::http::Auth;
 use acs::script::{AcsScript, Answer};
 use acs::scripted::ScriptedAcs as TestAcs;
 use bytes::Bytes;
@@ -23,7 +22,7 @@ use cwmpd::cwmp::rpc::transfers::{
 };
 use cwmpd::cwmp::xsd::DateTime;
 use cwmpd::cwmp::{AcsRequest, CpeRequest, CpeResponse, FaultCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use file_server::{FileServer, Recorded, Serve};
 
 struct Root(PathBuf);
 
@@ -167,59 +166,31 @@ fn firmware_image(len: usize) -> Vec<u8> {
     v
 }
 
-/// Serves `files` (path → bytes) on GET behind Basic auth `files`/`s3cret-pw`,
-/// and records every request (PUT/POST bodies included).
+/// Serves `files` (path → bytes) behind Basic auth `files`/`s3cret-pw`;
+/// `/up/...` and `/cgi-bin/...` store uploads.
 async fn file_server(files: Vec<(&'static str, Vec<u8>)>) -> FileServer {
-    let files: Arc<Vec<(&'static str, Vec<u8>)>> = Arc::new(files);
-    let mut opts = Options::new(move |seen: &Seen, _| {
-        if seen.method == "PUT" || seen.method == "POST" {
-            return Reply::new(201);
-        }
-        match files.iter().find(|(p, _)| *p == seen.path) {
-            Some((_, body)) => {
-                let mut r = Reply::new(200);
-                r.body = Bytes::from(body.clone());
-                r
-            }
-            None => Reply::new(404),
-        }
-    });
-    opts.auth = Auth::Basic {
-        user: "files".into(),
-        pass: "s3cret-pw".into(),
-    };
-    FileServer::start(opts).await
+    let mut routes: Vec<(&str, Serve)> = files
+        .into_iter()
+        .map(|(p, body)| (p, Serve::File(Bytes::from(body))))
+        .collect();
+    routes.push(("/up/cpe.log", Serve::Store));
+    routes.push(("/cgi-bin/store.cgi", Serve::Store));
+    FileServer::start(
+        routes,
+        file_server::Auth::Basic {
+            user: "files".into(),
+            pass: "s3cret-pw".into(),
+        },
+        None,
+    )
+    .await
 }
 
-/// A raw HTTP server answering every request with `head` + `body`, then
-/// either closing (truncated) or keeping the socket open (stalled).
-async fn raw_server(head: String, body: Vec<u8>, stall: bool) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let (head, body) = (head.clone(), body.clone());
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let mut got = Vec::new();
-                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = sock.write_all(head.as_bytes()).await;
-                let _ = sock.write_all(&body).await;
-                if stall {
-                    tokio::time::sleep(Duration::from_secs(3600)).await;
-                }
-            });
-        }
-    });
-    format!("http://{addr}/fw.bin")
+/// A server whose one file misbehaves as `serve` says.
+async fn broken_server(serve: Serve) -> (FileServer, String) {
+    let server = FileServer::start(vec![("/fw.bin", serve)], file_server::Auth::None, None).await;
+    let url = server.url("http", "127.0.0.1", "/fw.bin");
+    (server, url)
 }
 
 fn scripted(requests: Vec<AcsRequest>) -> AcsScript {
@@ -363,17 +334,15 @@ async fn broken_downloads_end_in_their_fault_and_no_flash() {
     ])
     .await;
     let good = files.url("http", "127.0.0.1", "/fw.bin");
-    let truncated = raw_server(
-        "HTTP/1.1 200 OK\r\nContent-Length: 50000\r\nConnection: close\r\n\r\n".into(),
-        image[..20_000].to_vec(),
-        false,
-    )
+    let (_t, truncated) = broken_server(Serve::Truncated {
+        sent: Bytes::copy_from_slice(&image[..20_000]),
+        claimed: 50_000,
+    })
     .await;
-    let slow = raw_server(
-        "HTTP/1.1 200 OK\r\nContent-Length: 50000\r\n\r\n".into(),
-        image[..1000].to_vec(),
-        true,
-    )
+    let (_s, slow) = broken_server(Serve::Stall {
+        sent: Bytes::copy_from_slice(&image[..1000]),
+        claimed: 50_000,
+    })
     .await;
     let mut wrong_auth = download("auth", FileType::FIRMWARE_UPGRADE_IMAGE, &good, 0);
     if let AcsRequest::Download(d) = &mut wrong_auth {
@@ -585,7 +554,7 @@ async fn uploads_reach_the_server_with_the_right_content() {
     for tc in transfer_completes(&acs) {
         assert_eq!(tc.fault.fault_code, FaultCode(0), "{tc:?}");
     }
-    let seen: Vec<Seen> = files.seen().into_iter().filter(|s| s.authorized).collect();
+    let seen: Vec<Recorded> = files.seen().into_iter().filter(|s| s.authorized).collect();
     let log = seen
         .iter()
         .find(|s| s.path == "/up/cpe.log")
@@ -828,11 +797,10 @@ fn window(start: u32, end: u32) -> TimeWindow {
 #[tokio::test]
 async fn schedule_download_whose_window_passed_while_busy_is_9020() {
     let root = scratch("window");
-    let slow = raw_server(
-        "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n".into(),
-        vec![0x27; 100],
-        true,
-    )
+    let (_s, slow) = broken_server(Serve::Stall {
+        sent: Bytes::from(vec![0x27; 100]),
+        claimed: 5000,
+    })
     .await;
     let acs = TestAcs::start(
         scripted(vec![
@@ -1001,7 +969,6 @@ fn validate_transfer_complete(kind: &str, tc: &TransferComplete) {
 
 #[tokio::test]
 async fn https_downloads_follow_the_acs_tls_policy() {
-    use acs::http::tls_config;
     use acs::pki::Ca;
     let root = scratch("https");
     let ca = Ca::new("cwmpd transfers CA");
@@ -1009,16 +976,12 @@ async fn https_downloads_follow_the_acs_tls_policy() {
     std::fs::create_dir_all(root.0.join("etc/ssl")).unwrap();
     ca.write(&root.0.join("etc/ssl"), "acs-ca.pem");
     let text = b"package system\n\nconfig system\n\toption hostname 'over-tls'\n".to_vec();
-    let mut opts = Options::new(move |seen: &Seen, _| match seen.path.as_str() {
-        "/cfg.txt" => {
-            let mut r = Reply::new(200);
-            r.body = Bytes::from(text.clone());
-            r
-        }
-        _ => Reply::new(404),
-    });
-    opts.tls = Some(tls_config(vec![leaf.der.clone()], leaf.key(), None));
-    let files = FileServer::start(opts).await;
+    let files = FileServer::start(
+        vec![("/cfg.txt", Serve::File(Bytes::from(text)))],
+        file_server::Auth::None,
+        Some(file_server::tls_config(vec![leaf.der.clone()], leaf.key())),
+    )
+    .await;
     let cfg = FileType::VENDOR_CONFIGURATION_FILE;
     let acs = TestAcs::start(
         scripted(vec![
