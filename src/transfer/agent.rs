@@ -202,7 +202,8 @@ impl Transfers {
             .queue
             .next_wake()
             .map(|due| now + Duration::from_secs(due.saturating_sub(now_unix).max(0) as u64));
-        let queued = queued.filter(|_| self.task.is_none());
+        // Nothing to start while one runs (its end wakes the agent anyway).
+        let queued = queued.filter(|_| self.task.is_none() && !self.queue.is_busy());
         match (queued, self.guard_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
