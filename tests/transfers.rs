@@ -1029,3 +1029,60 @@ async fn https_downloads_follow_the_acs_tls_policy() {
     let system = std::fs::read_to_string(root.0.join("etc/config/system")).unwrap();
     assert!(system.contains("over-tls"), "{system}");
 }
+
+#[tokio::test]
+async fn schedule_download_runs_inside_its_window() {
+    let root = scratch("window-ok");
+    let text = b"package system\n\nconfig system\n\toption hostname 'scheduled'\n".to_vec();
+    let files = file_server(vec![("/cfg.txt", text)]).await;
+    let acs = TestAcs::start(
+        scripted(vec![
+            AcsRequest::ScheduleDownload(ScheduleDownload {
+                command_key: "sd-ok".into(),
+                file_type: FileType::new(FileType::VENDOR_CONFIGURATION_FILE),
+                url: files.url("http", "127.0.0.1", "/cfg.txt"),
+                username: "files".into(),
+                password: "s3cret-pw".into(),
+                file_size: 0,
+                target_file_name: String::new(),
+                // Opens 2 s after the RPC.
+                time_window_list: vec![window(2, 120)],
+            }),
+            AcsRequest::GetQueuedTransfers,
+        ]),
+        Auth::None,
+        None,
+    )
+    .await;
+    write_config(&root.0, &acs.url(), "");
+    let started = Instant::now();
+    let _agent = start_agent(&root.0);
+    wait_for("TransferComplete", 30, &root.0, || {
+        !transfer_completes(&acs).is_empty()
+    })
+    .await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "not before the window"
+    );
+    match &answers(&acs)[1] {
+        Answer::Response(CpeResponse::GetQueuedTransfers(r)) => {
+            assert_eq!(r.transfer_list.len(), 1);
+            assert_eq!(r.transfer_list[0].state, TransferState::NotYetStarted);
+        }
+        other => panic!("{other:?}"),
+    }
+    let tc = &transfer_completes(&acs)[0];
+    assert_eq!(
+        (tc.command_key.as_str(), tc.fault.fault_code),
+        ("sd-ok", FaultCode(0))
+    );
+    let informs = acs.script.lock().unwrap().informs.clone();
+    let last = informs.last().unwrap();
+    assert!(last
+        .events
+        .iter()
+        .any(|e| e.event_code.to_string() == "M ScheduleDownload" && e.command_key == "sd-ok"));
+    let system = std::fs::read_to_string(root.0.join("etc/config/system")).unwrap();
+    assert!(system.contains("scheduled"), "{system}");
+}
