@@ -210,18 +210,40 @@ async fn basic_auth_download() {
 #[tokio::test]
 async fn truncated_file_is_9017() {
     let srv = FileServer::start(
-        vec![(
-            "/t",
-            Serve::Truncated {
-                sent: payload(50_000),
-                claimed: 100_000,
-            },
-        )],
+        vec![
+            (
+                "/t",
+                Serve::Truncated {
+                    sent: payload(50_000),
+                    claimed: 100_000,
+                },
+            ),
+            ("/short", Serve::Chunked(payload(60_000))),
+        ],
         Auth::None,
         None,
     )
     .await;
     let d = dest("truncated");
+    // A clean end of a chunked body short of the announced FileSize.
+    let r = download(
+        &target(&srv.url("http", "127.0.0.1", "/short")),
+        &limits(100_000),
+        &d,
+        &StatVfs,
+    )
+    .await;
+    let e = assert_failed(r, &d, 9017);
+    assert!(
+        matches!(
+            e,
+            TransferError::Truncated {
+                got: 60_000,
+                expected: 100_000
+            }
+        ),
+        "{e:?}"
+    );
     for announced in [0, 100_000] {
         let r = download(
             &target(&srv.url("http", "127.0.0.1", "/t")),
@@ -427,6 +449,31 @@ async fn redirects_are_followed_within_bounds() {
 }
 
 #[tokio::test]
+async fn credentials_do_not_follow_a_redirect_to_another_server() {
+    let data = payload(1000);
+    let other = FileServer::start(vec![("/f", Serve::File(data.clone()))], Auth::None, None).await;
+    let srv = FileServer::start(
+        vec![("/go", Serve::Redirect(other.url("http", "127.0.0.1", "/f")))],
+        Auth::Basic {
+            user: USER.into(),
+            pass: PASS.into(),
+        },
+        None,
+    )
+    .await;
+    let d = dest("redirect-auth");
+    let t = with_auth(target(&srv.url("http", "127.0.0.1", "/go")), USER, PASS);
+    download(&t, &limits(0), &d, &StatVfs).await.unwrap();
+    assert_eq!(std::fs::read(&d).unwrap(), data);
+    let seen = other.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].authorization, None,
+        "credentials leaked to the new host"
+    );
+}
+
+#[tokio::test]
 async fn https_server_outside_the_trusted_ca_is_refused() {
     let pki = Pki::new();
     let rogue = pki::Ca::new("someone else");
@@ -582,7 +629,11 @@ async fn upload_failures_are_9011_9012_9013() {
     let src = pki::temp_dir("upload-fail").join("log.txt");
     std::fs::write(&src, b"some log lines\n").unwrap();
     let srv = FileServer::start(
-        vec![("/err", Serve::Status(500)), ("/store", Serve::Store)],
+        vec![
+            ("/err", Serve::Status(500)),
+            ("/store", Serve::Store),
+            ("/moved", Serve::Redirect("/store".into())),
+        ],
         Auth::Basic {
             user: USER.into(),
             pass: PASS.into(),

@@ -27,7 +27,14 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
+    /// A zero `idle` (unset configuration) means
+    /// [`super::client::DEFAULT_IDLE_TIMEOUT`], not "fail at once".
     pub(crate) fn new(idle: Duration) -> Arc<Progress> {
+        let idle = if idle.is_zero() {
+            super::client::DEFAULT_IDLE_TIMEOUT
+        } else {
+            idle
+        };
         Arc::new(Progress {
             start: Instant::now(),
             last_ms: AtomicU64::new(0),
@@ -42,18 +49,21 @@ impl Progress {
         self.last_ms.fetch_max(ms, Ordering::Relaxed);
     }
 
-    fn deadline(&self) -> Instant {
-        self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed)) + self.idle
+    /// `None` when the timeout is too large to represent (no stall ever).
+    fn deadline(&self) -> Option<Instant> {
+        self.start
+            .checked_add(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))?
+            .checked_add(self.idle)
     }
 
     /// Resolves once nothing moved for the idle timeout.
     async fn stalled(&self) {
         loop {
-            let deadline = self.deadline();
-            if Instant::now() >= deadline {
-                return;
+            match self.deadline() {
+                Some(deadline) if Instant::now() >= deadline => return,
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => tokio::time::sleep(Duration::from_secs(86_400)).await,
             }
-            tokio::time::sleep_until(deadline).await;
         }
     }
 
@@ -159,5 +169,19 @@ mod tests {
                 stage: Stage::Connect
             })
         ));
+    }
+
+    #[tokio::test]
+    async fn absurd_timeouts_neither_panic_nor_fire_at_once() {
+        for idle in [Duration::MAX, Duration::ZERO] {
+            let p = Progress::new(idle);
+            let r = p
+                .guard(Stage::Transfer, async {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok(())
+                })
+                .await;
+            assert!(r.is_ok(), "{idle:?}");
+        }
     }
 }
