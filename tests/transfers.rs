@@ -1086,3 +1086,52 @@ async fn schedule_download_runs_inside_its_window() {
     let system = std::fs::read_to_string(root.0.join("etc/config/system")).unwrap();
     assert!(system.contains("scheduled"), "{system}");
 }
+
+#[tokio::test]
+async fn a_running_transfer_does_not_hold_sessions_back() {
+    use cwmpd::cwmp::rpc::control::ScheduleInform;
+    let root = scratch("nonblocking");
+    let (_s, slow) = broken_server(Serve::Stall {
+        sent: Bytes::from(vec![0x27; 100]),
+        claimed: 5000,
+    })
+    .await;
+    let acs = TestAcs::start(
+        scripted(vec![
+            download("stalls", FileType::FIRMWARE_UPGRADE_IMAGE, &slow, 5000),
+            AcsRequest::ScheduleInform(ScheduleInform {
+                delay_seconds: 1,
+                command_key: "meanwhile".into(),
+            }),
+        ]),
+        Auth::None,
+        None,
+    )
+    .await;
+    // A 6 s idle timeout keeps the download hanging well past the
+    // scheduled session.
+    write_config(&root.0, &acs.url(), "\toption timeout '6'\n");
+    let _agent = start_agent(&root.0);
+    wait_for("the scheduled session", 20, &root.0, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    assert!(
+        transfer_completes(&acs).is_empty(),
+        "the download is still running while the session happened"
+    );
+    assert!(acs
+        .script
+        .lock()
+        .unwrap()
+        .event_codes(1)
+        .contains(&"M ScheduleInform".to_string()));
+    wait_for("TransferComplete", 30, &root.0, || {
+        !transfer_completes(&acs).is_empty()
+    })
+    .await;
+    assert_eq!(
+        transfer_completes(&acs)[0].fault.fault_code,
+        FaultCode::DOWNLOAD_INCOMPLETE
+    );
+}
