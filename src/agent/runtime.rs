@@ -840,14 +840,7 @@ impl Agent {
 
     fn open_link(&self, target: &AcsTarget) -> Result<Link, String> {
         let tls = if target.url.starts_with("https://") {
-            let mut s = self.settings.tls.clone();
-            s.ca_file = Some(
-                s.ca_file
-                    .map(|p| self.root.join(&p.to_string_lossy()))
-                    .unwrap_or_else(|| self.root.join(tls::DEFAULT_CA_BUNDLE)),
-            );
-            s.client_cert = s.client_cert.map(|p| self.root.join(&p.to_string_lossy()));
-            s.client_key = s.client_key.map(|p| self.root.join(&p.to_string_lossy()));
+            let s = self.settings.tls_under(&self.root);
             Some(tls::client_config(&s).map_err(|e| e.to_string())?)
         } else {
             None

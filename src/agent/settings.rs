@@ -117,6 +117,20 @@ impl Settings {
 }
 
 impl Settings {
+    /// The ACS's TLS settings with their files looked up under `root` (the
+    /// default CA bundle when none is configured). Transfers use the same.
+    pub fn tls_under(&self, root: &crate::paths::Root) -> TlsSettings {
+        let mut s = self.tls.clone();
+        s.ca_file = Some(
+            s.ca_file
+                .map(|p| root.join(&p.to_string_lossy()))
+                .unwrap_or_else(|| root.join(crate::transport::tls::DEFAULT_CA_BUNDLE)),
+        );
+        s.client_cert = s.client_cert.map(|p| root.join(&p.to_string_lossy()));
+        s.client_key = s.client_key.map(|p| root.join(&p.to_string_lossy()));
+        s
+    }
+
     /// The runtime view of a validated configuration.
     pub fn from_config(c: &crate::config::Config) -> Settings {
         use crate::config::ConnectionRequest;

@@ -119,14 +119,7 @@ fn tls_for(
     if !url.get(..8).unwrap_or(url).eq_ignore_ascii_case("https://") {
         return Ok(None);
     }
-    let mut s = settings.tls.clone();
-    s.ca_file = Some(
-        s.ca_file
-            .map(|p| root.join(&p.to_string_lossy()))
-            .unwrap_or_else(|| root.join(tls::DEFAULT_CA_BUNDLE)),
-    );
-    s.client_cert = s.client_cert.map(|p| root.join(&p.to_string_lossy()));
-    s.client_key = s.client_key.map(|p| root.join(&p.to_string_lossy()));
+    let s = settings.tls_under(root);
     if s.is_insecure() {
         log::warn!("cwmp.acs.verify is 0: the file server's certificate is NOT checked");
     }
