@@ -1061,8 +1061,10 @@ async fn schedule_download_runs_inside_its_window() {
         !transfer_completes(&acs).is_empty()
     })
     .await;
+    // Windows are whole seconds from the RPC's arrival second: the window
+    // opens between 1 and 2 s after the RPC.
     assert!(
-        started.elapsed() >= Duration::from_secs(2),
+        started.elapsed() >= Duration::from_secs(1),
         "not before the window"
     );
     match &answers(&acs)[1] {
