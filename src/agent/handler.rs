@@ -15,6 +15,8 @@ use crate::cwmp::rpc::parameters::{
 use crate::cwmp::session::RpcHandler;
 use crate::cwmp::{AcsRequest, CpeResponse, Fault, FaultCode};
 use crate::datamodel::DataModel;
+use crate::transfer::queue::Queue;
+use crate::transfer::rpc::Policy;
 
 /// What the session asked for that happens after it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,11 +35,15 @@ pub struct AfterSession {
 pub struct Handler<'a> {
     pub model: &'a mut DataModel,
     pub after: AfterSession,
+    /// Download/Upload/ScheduleDownload queue here; the agent runs them
+    /// after the session (`crate::transfer::rpc`).
+    pub transfers: &'a mut Queue,
+    pub policy: Policy,
 }
 
 /// The RPCs this agent implements (answer to GetRPCMethods, TR-069
 /// §A.3.1.1). Only what the handler below really does is listed.
-pub const METHODS: [&str; 11] = [
+pub const METHODS: [&str; 17] = [
     "GetRPCMethods",
     "GetParameterValues",
     "SetParameterValues",
@@ -49,6 +55,12 @@ pub const METHODS: [&str; 11] = [
     "ScheduleInform",
     "Reboot",
     "FactoryReset",
+    "Download",
+    "Upload",
+    "ScheduleDownload",
+    "CancelTransfer",
+    "GetQueuedTransfers",
+    "GetAllQueuedTransfers",
 ];
 
 impl RpcHandler for Handler<'_> {
@@ -130,8 +142,11 @@ impl RpcHandler for Handler<'_> {
                     .push((s.delay_seconds, s.command_key.clone()));
                 Ok(CpeResponse::ScheduleInform)
             }
-            // Not implemented yet: say so (9000) rather than pretend.
-            _ => Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED)),
+            other => match crate::transfer::rpc::handle(other, self.transfers, &self.policy) {
+                Some(answer) => answer,
+                // Not implemented: say so (9000) rather than pretend.
+                None => Err(Fault::new(FaultCode::METHOD_NOT_SUPPORTED)),
+            },
         }
     }
 }

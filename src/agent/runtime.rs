@@ -15,11 +15,12 @@ use crate::cwmp::rpc::inform::{DeviceId, Inform};
 use crate::cwmp::rpc::parameters::ParameterValue;
 use crate::cwmp::session::{Failure, Reply, Session, SessionConfig, SessionEvent};
 use crate::cwmp::xsd::DateTime;
-use crate::cwmp::EventCode;
+use crate::cwmp::{CpeRequest, EventCode};
 use crate::datamodel::notify::Snapshot;
 use crate::datamodel::{DataModel, RECORDS_ATTRIBUTES, RECORDS_INSTANCES};
 use crate::paths::Root;
 use crate::store::{State, Store};
+use crate::transfer::agent::{Ctx, Next, Transfers};
 use crate::transport::acs_client::{AcsClientConfig, AcsSession};
 use crate::transport::conn_request::{ConnRequestConfig, ConnRequestServer, ConnectionRequest};
 use crate::transport::tls;
@@ -77,6 +78,8 @@ pub struct Agent {
     /// Changed notified parameters for the next Inform (TR-069 §3.2.1).
     changed_params: Vec<ParameterValue>,
     next_watch: Instant,
+    /// Download/Upload/ScheduleDownload: queue, running task, backup guard.
+    transfers: Transfers,
 }
 
 /// How often parameters with notification on are compared with their last
@@ -140,6 +143,18 @@ impl Agent {
         let (cr_tx, cr_rx) = mpsc::channel(1);
         let (cmd_tx, cmd_rx) = mpsc::channel(8);
         let root_for_system = root.clone();
+        let mut system = crate::system::for_root(&root_for_system);
+        let transfers = Transfers::load(
+            &state,
+            &mut Ctx {
+                root: &root,
+                settings: &settings,
+                system: system.as_mut(),
+                events: &mut events,
+                now: unix_now(),
+                version: &identity.software_version,
+            },
+        );
         let mut agent = Agent {
             root,
             settings,
@@ -164,12 +179,13 @@ impl Agent {
             cr_url: String::new(),
             cr_port: 0,
             ubus: None,
-            system: crate::system::for_root(&root_for_system),
+            system,
             actions: AfterSession::default(),
             halted: false,
             watch_baseline: None,
             changed_params: Vec::new(),
             next_watch: Instant::now() + WATCH_INTERVAL,
+            transfers,
         };
         agent.scheduled = agent
             .state
@@ -310,6 +326,7 @@ impl Agent {
             .map(|(due, key)| vec![due.to_string(), key.clone()])
             .collect();
         self.state.set_records(SCHEDULE_RECORD, rows);
+        self.transfers.save(&mut self.state);
         if let Err(e) = self.store.save(&self.state) {
             log::error!("cannot write {}: {e}", self.store.path().display());
         }
@@ -411,6 +428,11 @@ impl Agent {
                 if self.halted || stop(self) {
                     return;
                 }
+                // What the session queued, or what waited for it to end.
+                self.transfer_step(|t, ctx| t.on_timer(ctx));
+                if self.halted {
+                    return;
+                }
                 continue;
             }
             let wake = self.next_wake();
@@ -421,12 +443,56 @@ impl Agent {
                     self.persist();
                     self.session_wanted = true;
                 }
-                _ = tokio::time::sleep_until(wake.into()) => self.on_timer(),
+                _ = tokio::time::sleep_until(wake.into()) => {
+                    self.on_timer();
+                    self.transfer_step(|t, ctx| t.on_timer(ctx));
+                }
+                Some(result) = self.transfers.finished() => {
+                    self.transfer_step(|t, ctx| t.on_result(result, ctx));
+                }
                 Some(command) = self.cmd_rx.recv() => self.on_command(command).await,
                 _ = recv(&mut hup) => self.reload(),
                 _ = recv(&mut term) => {
                     log::info!("terminating");
                     return;
+                }
+            }
+            if self.halted {
+                return;
+            }
+        }
+    }
+
+    /// Runs one transfer step with what it needs from the agent, then does
+    /// what the step asks: persist always; a session; the flash once the
+    /// Flashing record is on disk; a reboot.
+    fn transfer_step(&mut self, step: impl FnOnce(&mut Transfers, &mut Ctx) -> Next) {
+        let mut ctx = Ctx {
+            root: &self.root,
+            settings: &self.settings,
+            system: self.system.as_mut(),
+            events: &mut self.events,
+            now: unix_now(),
+            version: &self.identity.software_version,
+        };
+        let next = step(&mut self.transfers, &mut ctx);
+        if std::mem::take(&mut self.transfers.config_imported) {
+            self.reload();
+        }
+        self.persist();
+        match next {
+            Next::Nothing => {}
+            Next::Session => self.session_wanted = true,
+            Next::Flash => self.transfer_step(Transfers::flash),
+            Next::Halt => {
+                log::warn!("sysupgrade is flashing the new firmware; the agent stops");
+                self.halted = true;
+            }
+            Next::Reboot => {
+                log::warn!("rebooting to complete a transfer");
+                match self.system.reboot() {
+                    Ok(()) => self.halted = true,
+                    Err(e) => log::error!("reboot failed: {e}"),
                 }
             }
         }
@@ -441,6 +507,9 @@ impl Agent {
             }
         };
         if let Some(t) = self.retry_at {
+            consider(t);
+        }
+        if let Some(t) = self.transfers.wake(unix_now()) {
             consider(t);
         }
         consider(self.next_watch);
@@ -662,18 +731,36 @@ impl Agent {
             retry_count,
             parameter_list,
         };
+        // TransferCompletes owed go after the Inform (TR-069 §3.7.1.5).
+        let completions = self.transfers.completions();
+        let requests = completions
+            .iter()
+            .cloned()
+            .map(CpeRequest::TransferComplete)
+            .collect();
+        let mut acknowledged = Vec::new();
+        let policy = crate::transfer::rpc::Policy {
+            download: self.settings.download,
+            upload: self.settings.upload,
+            now: unix_now(),
+        };
         let (result, after) = match link {
             Err(e) => (Err(Failure::Transport(e)), AfterSession::default()),
             Ok(mut link) => {
-                let mut session = Session::new(session_config, inform, Vec::new());
+                let mut session = Session::new(session_config, inform, requests);
                 let mut handler = Handler {
                     model: &mut model,
                     after: AfterSession::default(),
+                    transfers: &mut self.transfers.queue,
+                    policy,
                 };
                 let events = &mut self.events;
                 let store = &mut self.store;
                 let state = &mut self.state;
                 let result = drive(&mut session, &mut link, &mut handler, |ev| {
+                    if let SessionEvent::RequestAcknowledged(i) = ev {
+                        acknowledged.push(*i);
+                    }
                     if *ev == SessionEvent::InformAcknowledged {
                         // Persist at once: a crash after this point must not
                         // send these events again.
@@ -687,6 +774,11 @@ impl Agent {
                 (result, handler.after)
             }
         };
+        for i in acknowledged {
+            if let Some(tc) = completions.get(i) {
+                self.transfers.acknowledged(tc, &mut self.events);
+            }
+        }
         self.keep_model_state(&mut model);
         // What the ACS set or started watching in this session is the new
         // reference (its own changes are not value changes to report).
@@ -699,6 +791,7 @@ impl Agent {
                 // Any BOOTSTRAP pending at the start went out in this
                 // session's Inform and was acknowledged.
                 self.state.bootstrapped_url = Some(target.url.clone());
+                self.transfers.session_succeeded(&self.root);
                 log::info!("session ended");
             }
             Err(failure) => {
@@ -747,14 +840,7 @@ impl Agent {
 
     fn open_link(&self, target: &AcsTarget) -> Result<Link, String> {
         let tls = if target.url.starts_with("https://") {
-            let mut s = self.settings.tls.clone();
-            s.ca_file = Some(
-                s.ca_file
-                    .map(|p| self.root.join(&p.to_string_lossy()))
-                    .unwrap_or_else(|| self.root.join(tls::DEFAULT_CA_BUNDLE)),
-            );
-            s.client_cert = s.client_cert.map(|p| self.root.join(&p.to_string_lossy()));
-            s.client_key = s.client_key.map(|p| self.root.join(&p.to_string_lossy()));
+            let s = self.settings.tls_under(&self.root);
             Some(tls::client_config(&s).map_err(|e| e.to_string())?)
         } else {
             None

@@ -75,6 +75,11 @@ pub struct Settings {
     pub retry: RetryPolicy,
     pub download: bool,
     pub upload: bool,
+    /// `cwmp.cpe.backup`: save the configuration before applying a
+    /// downloaded firmware or configuration, restore it when no session
+    /// succeeds within `backup_delay` seconds afterwards.
+    pub backup: bool,
+    pub backup_delay: Option<u32>,
 }
 
 impl Settings {
@@ -112,6 +117,20 @@ impl Settings {
 }
 
 impl Settings {
+    /// The ACS's TLS settings with their files looked up under `root` (the
+    /// default CA bundle when none is configured). Transfers use the same.
+    pub fn tls_under(&self, root: &crate::paths::Root) -> TlsSettings {
+        let mut s = self.tls.clone();
+        s.ca_file = Some(
+            s.ca_file
+                .map(|p| root.join(&p.to_string_lossy()))
+                .unwrap_or_else(|| root.join(crate::transport::tls::DEFAULT_CA_BUNDLE)),
+        );
+        s.client_cert = s.client_cert.map(|p| root.join(&p.to_string_lossy()));
+        s.client_key = s.client_key.map(|p| root.join(&p.to_string_lossy()));
+        s
+    }
+
     /// The runtime view of a validated configuration.
     pub fn from_config(c: &crate::config::Config) -> Settings {
         use crate::config::ConnectionRequest;
@@ -163,6 +182,8 @@ impl Settings {
             },
             download: c.cpe.download,
             upload: c.cpe.upload,
+            backup: c.cpe.backup,
+            backup_delay: c.cpe.backup_delay,
         }
     }
 }
