@@ -389,3 +389,57 @@ fn ip_interfaces_are_network_sections_and_add_delete_edit_them() {
     assert_eq!(got("network.lan.ipaddr"), "192.168.1.1/24");
     assert_eq!(dm.parameter_key(), "del-1");
 }
+
+/// A SetParameterValues over several packages whose last rename fails
+/// for real: `/etc/config/system` is a symlink to a file on another file
+/// system (/dev/shm), so the rename of the new `system` over it fails with
+/// EXDEV after `cwmp` was already renamed into place. The commit must put
+/// `cwmp` back: fault 9002, every file byte-identical, no temporary left.
+#[test]
+fn failed_rename_of_one_package_leaves_every_package_unchanged() {
+    use std::os::unix::fs::MetadataExt;
+    let r = router("xdev");
+    let conf = r.0.join("etc/config");
+    let shm = Path::new("/dev/shm");
+    assert_ne!(
+        fs::metadata(shm).unwrap().dev(),
+        fs::metadata(&conf).unwrap().dev(),
+        "the test needs /dev/shm on another file system than {}",
+        conf.display()
+    );
+    let elsewhere = shm.join(format!("cwmpd-xdev-system-{}", std::process::id()));
+    fs::copy(conf.join("system"), &elsewhere).unwrap();
+    fs::remove_file(conf.join("system")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, conf.join("system")).unwrap();
+    let files = || {
+        (
+            fs::read(conf.join("cwmp")).unwrap(),
+            fs::read(conf.join("network")).unwrap(),
+            fs::read(&elsewhere).unwrap(),
+        )
+    };
+    let before = files();
+    let mut dm = model(&r.0);
+    let f = dm
+        .set_parameter_values(
+            &[
+                pv("Device.ManagementServer.URL", "https://acs3.example.net/"),
+                pv("Device.IP.Interface.1.MaxMTUSize", "1400"),
+                pv("Device.Time.LocalTimeZone", "CET-1"),
+            ],
+            "key-xdev",
+        )
+        .unwrap_err();
+    let after = files();
+    let _ = fs::remove_file(&elsewhere);
+    assert_eq!(f.fault_code, FaultCode::INTERNAL_ERROR, "{f:?}");
+    assert_eq!(after, before, "cwmp/network must be restored");
+    let leftovers: Vec<String> = fs::read_dir(&conf)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporaries left: {leftovers:?}");
+    assert_eq!(dm.parameter_key(), "", "a failed SPV keeps the old key");
+}
