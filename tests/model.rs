@@ -443,3 +443,118 @@ fn failed_rename_of_one_package_leaves_every_package_unchanged() {
     assert!(leftovers.is_empty(), "temporaries left: {leftovers:?}");
     assert_eq!(dm.parameter_key(), "", "a failed SPV keeps the old key");
 }
+
+#[test]
+fn processes_come_from_proc_pid_files() {
+    let r = router("proc");
+    let mut dm = model(&r.0);
+    let list = dm
+        .get_parameter_values(&["Device.DeviceInfo.ProcessStatus.".to_string()])
+        .unwrap();
+    let value = |name: &str| {
+        list.iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value.clone())
+            .unwrap_or_else(|| panic!("{name} missing from {list:?}"))
+    };
+    assert_eq!(
+        value("Device.DeviceInfo.ProcessStatus.ProcessNumberOfEntries"),
+        "3"
+    );
+    // Instances in PID order: 1 procd, 2 kthreadd, 1234 dnsmasq.
+    let p = "Device.DeviceInfo.ProcessStatus.Process.";
+    assert_eq!(value(&format!("{p}1.PID")), "1");
+    assert_eq!(value(&format!("{p}1.Command")), "/sbin/procd");
+    assert_eq!(value(&format!("{p}1.Size")), "1608");
+    assert_eq!(value(&format!("{p}1.State")), "Sleeping");
+    // (150 + 250) ticks at 100 Hz = 4 s.
+    assert_eq!(value(&format!("{p}1.CPUTime")), "4000");
+    assert_eq!(value(&format!("{p}1.Priority")), "20");
+    // A kernel thread: no command line, no memory.
+    assert_eq!(value(&format!("{p}2.Command")), "[kthreadd]");
+    assert_eq!(value(&format!("{p}2.Size")), "0");
+    assert_eq!(
+        value(&format!("{p}3.Command")),
+        "/usr/sbin/dnsmasq -C /var/etc/dnsmasq.conf.cfg01411c -k"
+    );
+    assert_eq!(value(&format!("{p}3.State")), "Running");
+    assert_eq!(value(&format!("{p}3.Priority")), "25");
+    assert_eq!(value(&format!("{p}3.CPUTime")), "500");
+    // A process that ends keeps no instance; the others keep their numbers.
+    fs::remove_dir_all(r.0.join("proc/2")).unwrap();
+    assert_eq!(
+        get(
+            &mut dm,
+            "Device.DeviceInfo.ProcessStatus.ProcessNumberOfEntries"
+        ),
+        "2"
+    );
+    assert_eq!(get(&mut dm, &format!("{p}3.PID")), "1234");
+    let gone = dm.get_parameter_values(&[format!("{p}2.PID")]).unwrap_err();
+    assert_eq!(gone.fault_code, FaultCode::INVALID_PARAMETER_NAME);
+}
+
+#[test]
+fn local_time_follows_the_zone_and_ntp_servers_are_the_client_list() {
+    let r = router("time");
+    let uci = RealUci::locate();
+    let conf = r.0.join("etc/config");
+    let save = r.0.join("tmp/.uci");
+    let mut dm = model(&r.0);
+    // NOW is 2024-03-01T12:00:00Z; the fixture zone is UTC.
+    assert_eq!(
+        get(&mut dm, "Device.Time.CurrentLocalTime"),
+        "2024-03-01T12:00:00Z"
+    );
+    assert_eq!(
+        get(&mut dm, "Device.Time.Client.1.Servers"),
+        "0.openwrt.pool.ntp.org,1.openwrt.pool.ntp.org"
+    );
+    assert_eq!(get(&mut dm, "Device.Time.ClientNumberOfEntries"), "1");
+    dm.set_parameter_values(
+        &[
+            pv("Device.Time.LocalTimeZone", "CET-1CEST,M3.5.0,M10.5.0/3"),
+            pv(
+                "Device.Time.Client.1.Servers",
+                "ntp1.example.net,ntp2.example.net,ntp3.example.net",
+            ),
+        ],
+        "tz",
+    )
+    .unwrap();
+    assert_eq!(
+        uci.ok(&conf, &save, &["get", "system.ntp.server"]).trim(),
+        "ntp1.example.net ntp2.example.net ntp3.example.net"
+    );
+    let mut dm = model(&r.0);
+    // March 1st is winter time in Central Europe: +01:00.
+    assert_eq!(
+        get(&mut dm, "Device.Time.CurrentLocalTime"),
+        "2024-03-01T13:00:00+01:00"
+    );
+    // A summer instant in the same zone (2024-07-01T12:00:00Z): +02:00.
+    let mut summer = build(
+        &Root::new(&r.0),
+        Live {
+            identity: identity(),
+            connection_request_url: String::new(),
+            now: 1_719_835_200,
+        },
+    );
+    assert_eq!(
+        get(&mut summer, "Device.Time.CurrentLocalTime"),
+        "2024-07-01T14:00:00+02:00"
+    );
+    // A zone that is not a POSIX TZ string is refused, nothing written.
+    let before = fs::read(conf.join("system")).unwrap();
+    let f = dm
+        .set_parameter_values(&[pv("Device.Time.LocalTimeZone", "Europe/Paris")], "bad-tz")
+        .unwrap_err();
+    assert_eq!(
+        f.set_parameter_values_faults[0].fault_code,
+        FaultCode::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(fs::read(conf.join("system")).unwrap(), before);
+    let f = dm.add_object("Device.Time.Client.", "add-ntp").unwrap_err();
+    assert_eq!(f.fault_code, FaultCode::REQUEST_DENIED);
+}

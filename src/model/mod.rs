@@ -10,7 +10,9 @@ pub mod device_info;
 pub mod ethernet;
 pub mod ip;
 pub mod management_server;
+pub mod process;
 pub mod time;
+pub mod tz;
 pub mod uci;
 
 use std::cell::RefCell;
@@ -155,8 +157,24 @@ pub fn build(root: &Root, live: Live) -> DataModel {
         dm,
         time::OBJECT,
         time::CLOCK.iter().copied(),
-        time::Clock { now: live.now },
+        time::Clock {
+            now: live.now,
+            stage: stage.clone(),
+        },
     );
+    dm.push((
+        time::CLIENT_TABLE.to_string(),
+        Box::new(time::NtpClient {
+            stage: stage.clone(),
+        }),
+    ));
+    dm.push((
+        process::TABLE.to_string(),
+        Box::new(process::Processes {
+            root: root.clone(),
+            seen: Default::default(),
+        }),
+    ));
     dm.push((
         ip::TABLE.to_string(),
         Box::new(ip::IpInterfaces {

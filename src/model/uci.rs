@@ -24,6 +24,9 @@ pub enum Kind {
     Bool,
     /// Written, but reads back empty (TR-181: passwords read as "").
     Secret,
+    /// A POSIX TZ string (src/model/tz.rs); one that does not parse is
+    /// refused with 9007 rather than written for every program to misread.
+    PosixTz,
 }
 
 /// One parameter = one UCI option.
@@ -51,6 +54,13 @@ pub enum Op {
         option: String,
         value: String,
     },
+    /// The list option replaced by exactly `items` (none: deleted).
+    SetList {
+        package: String,
+        section: String,
+        option: String,
+        items: Vec<String>,
+    },
     /// `uci set package.name=stype`.
     AddSection {
         package: String,
@@ -65,6 +75,7 @@ impl Op {
     fn package(&self) -> &str {
         match self {
             Op::Set { package, .. }
+            | Op::SetList { package, .. }
             | Op::AddSection { package, .. }
             | Op::DeleteSection { package, .. } => package,
         }
@@ -124,6 +135,15 @@ impl UciStage {
                     }
                     txn.set_option(package, section, option, value)?;
                 }
+                Op::SetList {
+                    package,
+                    section,
+                    option,
+                    items,
+                } => {
+                    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+                    txn.set_list(package, section, option, &items)?
+                }
                 Op::AddSection {
                     package,
                     name,
@@ -149,6 +169,12 @@ impl UciStage {
     pub fn stage(&mut self, op: Op) -> Result<(), Fault> {
         let label = match &op {
             Op::Set {
+                package,
+                section,
+                option,
+                ..
+            }
+            | Op::SetList {
                 package,
                 section,
                 option,
@@ -231,7 +257,7 @@ impl Provider for UciParams {
             .unwrap_or_else(|| row.default.to_string());
         Ok(match row.kind {
             Kind::Bool => xsd::format_bool(uci_bool(&raw)).to_string(),
-            Kind::Text | Kind::Secret => raw,
+            Kind::Text | Kind::Secret | Kind::PosixTz => raw,
         })
     }
 
@@ -243,6 +269,12 @@ impl Provider for UciParams {
         let row = self.row(name)?;
         let value = match row.kind {
             Kind::Bool => if value == "true" { "1" } else { "0" }.to_string(),
+            Kind::PosixTz => {
+                super::tz::PosixTz::parse(value).map_err(|e| {
+                    Fault::with_string(FaultCode::INVALID_PARAMETER_VALUE, e.to_string())
+                })?;
+                value.to_string()
+            }
             Kind::Text | Kind::Secret => value.to_string(),
         };
         self.stage.borrow_mut().stage(Op::Set {

@@ -342,7 +342,12 @@ impl Store {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let temp = write_temp(&dir, &package.name, file_content(package).as_bytes(), locked.mode)?;
+        let temp = write_temp(
+            &dir,
+            &package.name,
+            file_content(package).as_bytes(),
+            locked.mode,
+        )?;
         Ok(Prepared { locked, temp })
     }
 
