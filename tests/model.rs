@@ -4,6 +4,7 @@
 //! libuci `uci`, and a bad one that changes nothing.
 
 mod common;
+mod ubus_broker;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,7 @@ fn model(root: &Path) -> DataModel {
             identity: identity(),
             connection_request_url: "http://192.0.2.1:7547/abc".into(),
             now: NOW,
+            netifd: None,
         },
     )
 }
@@ -539,6 +541,7 @@ fn local_time_follows_the_zone_and_ntp_servers_are_the_client_list() {
             identity: identity(),
             connection_request_url: String::new(),
             now: 1_719_835_200,
+            netifd: None,
         },
     );
     assert_eq!(
@@ -557,4 +560,122 @@ fn local_time_follows_the_zone_and_ntp_servers_are_the_client_list() {
     assert_eq!(fs::read(conf.join("system")).unwrap(), before);
     let f = dm.add_object("Device.Time.Client.", "add-ntp").unwrap_err();
     assert_eq!(f.fault_code, FaultCode::REQUEST_DENIED);
+}
+
+/// IP.Interface live state from a netifd `dump` taken over the test ubus
+/// broker from the fake netifd (wan: DHCP, up, 192.0.2.10/24 on eth1):
+/// Status, the DHCP address as IPv4Address.1, Stats from eth1's counters;
+/// lan (absent from that netifd) is NotPresent. Without a snapshot the
+/// same tree is UCI-only.
+#[tokio::test]
+async fn ip_interface_state_comes_from_a_netifd_dump() {
+    use cwmpd::backend::{netifd, ubus::Client};
+    let r = router("netifd");
+    let stats = r.0.join("sys/class/net/eth1/statistics");
+    fs::create_dir_all(&stats).unwrap();
+    for (file, v) in [
+        ("tx_bytes", "7000"),
+        ("rx_bytes", "9000"),
+        ("rx_packets", "90"),
+    ] {
+        fs::write(stats.join(file), format!("{v}\n")).unwrap();
+    }
+    let broker = ubus_broker::Broker::start("model-netifd");
+    let fake = ubus_broker::fake_netifd::fake_netifd(broker.socket()).await;
+    let client = Client::connect(broker.socket()).await.unwrap();
+    let snapshot = netifd::dump(&client).await.unwrap();
+    let with = |snapshot: Option<Vec<netifd::InterfaceStatus>>| {
+        build(
+            &Root::new(&r.0),
+            Live {
+                identity: identity(),
+                connection_request_url: String::new(),
+                now: NOW,
+                netifd: snapshot,
+            },
+        )
+    };
+    let mut dm = with(Some(snapshot));
+    // Instances: 1 loopback, 2 lan, 3 wan (UCI order).
+    let wan = "Device.IP.Interface.3.";
+    assert_eq!(get(&mut dm, &format!("{wan}Status")), "Up");
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4AddressNumberOfEntries")),
+        "1"
+    );
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4Address.1.IPAddress")),
+        "192.0.2.10"
+    );
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4Address.1.SubnetMask")),
+        "255.255.255.0"
+    );
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4Address.1.AddressingType")),
+        "DHCP"
+    );
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4Address.1.Status")),
+        "Enabled"
+    );
+    assert_eq!(get(&mut dm, &format!("{wan}Stats.BytesSent")), "7000");
+    assert_eq!(get(&mut dm, &format!("{wan}Stats.PacketsReceived")), "90");
+    // Counters the device lacks read as 0 (fixture has only three files).
+    assert_eq!(get(&mut dm, &format!("{wan}Stats.ErrorsSent")), "0");
+    assert_eq!(get(&mut dm, "Device.IP.Interface.2.Status"), "NotPresent");
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.2.IPv4Address.1.Status"),
+        "Disabled",
+        "lan's static address is not applied by this netifd"
+    );
+    // lan's counters come from its UCI device (br-lan) without netifd's help.
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.2.Stats.BytesSent"),
+        fs::read_to_string(r.0.join("sys/class/net/br-lan/statistics/tx_bytes"))
+            .unwrap()
+            .trim()
+    );
+    // A DHCP address is not the ACS's to set.
+    let f = dm
+        .set_parameter_values(
+            &[pv(&format!("{wan}IPv4Address.1.IPAddress"), "192.0.2.99")],
+            "k",
+        )
+        .unwrap_err();
+    assert_eq!(
+        f.set_parameter_values_faults[0].fault_code,
+        FaultCode::NON_WRITABLE_PARAMETER
+    );
+
+    // A renewal with a new address: same instance, new value.
+    fake.set_addr.send("192.0.2.77".into()).unwrap();
+    let mut renewed = None;
+    for _ in 0..100 {
+        let now = netifd::dump(&client).await.unwrap();
+        if now[0].ipv4[0].address.to_string() == "192.0.2.77" {
+            renewed = Some(now);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut dm2 = with(renewed);
+    assert_eq!(
+        get(&mut dm2, &format!("{wan}IPv4Address.1.IPAddress")),
+        "192.0.2.77"
+    );
+
+    // No ubus: UCI only.
+    let mut bare = with(None);
+    assert_eq!(get(&mut bare, &format!("{wan}Status")), "Unknown");
+    assert_eq!(
+        get(&mut bare, &format!("{wan}IPv4AddressNumberOfEntries")),
+        "0"
+    );
+    assert_eq!(
+        get(&mut bare, "Device.IP.Interface.2.IPv4Address.1.Status"),
+        "Enabled"
+    );
+    // wan's UCI device is eth1 too.
+    assert_eq!(get(&mut bare, &format!("{wan}Stats.BytesSent")), "7000");
 }

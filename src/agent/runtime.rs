@@ -77,6 +77,9 @@ pub struct Agent {
     /// Changed notified parameters for the next Inform (TR-069 §3.2.1).
     changed_params: Vec<ParameterValue>,
     next_watch: Instant,
+    /// netifd's last `dump` (None without ubus), refreshed at each session,
+    /// ubus `get` and interface change; the model's IP tables read it.
+    netifd: Option<Vec<crate::backend::netifd::InterfaceStatus>>,
 }
 
 /// How often parameters with notification on are compared with their last
@@ -170,6 +173,7 @@ impl Agent {
             watch_baseline: None,
             changed_params: Vec::new(),
             next_watch: Instant::now() + WATCH_INTERVAL,
+            netifd: None,
         };
         agent.scheduled = agent
             .state
@@ -257,6 +261,10 @@ impl Agent {
             }
             Command::Reload => self.reload(),
             Command::InterfaceChanged => {
+                self.refresh_netifd().await;
+                // Interface state is part of the model: look for notified
+                // changes now rather than at the next poll.
+                self.watch_values();
                 let Some(target) = self.target() else { return };
                 let url = self.connection_request_url(&target.url, self.cr_port).await;
                 if !self.cr_url.is_empty() && url != self.cr_url {
@@ -268,6 +276,7 @@ impl Agent {
                 }
             }
             Command::Get(path, reply) => {
+                self.refresh_netifd().await;
                 let mut model = self.model(self.cr_url.clone());
                 let result = model
                     .get_parameter_values(std::slice::from_ref(&path))
@@ -276,6 +285,27 @@ impl Agent {
                 let _ = reply.send(result);
             }
         }
+    }
+
+    /// Takes a fresh netifd snapshot (`network.interface dump`) for the
+    /// model; without ubus, or if netifd does not answer, the model is
+    /// UCI-only (None).
+    async fn refresh_netifd(&mut self) {
+        let Some(client) = self.ubus.as_ref() else {
+            return;
+        };
+        let dump = crate::backend::netifd::dump(client);
+        self.netifd = match tokio::time::timeout(Duration::from_secs(2), dump).await {
+            Ok(Ok(all)) => Some(all),
+            Ok(Err(e)) => {
+                log::warn!("netifd dump: {e}");
+                None
+            }
+            Err(_) => {
+                log::warn!("netifd dump: no answer within 2 s");
+                None
+            }
+        };
     }
 
     /// The ACS URL learned from DHCP option 43 (written by the udhcpc hook).
@@ -552,6 +582,7 @@ impl Agent {
             identity: self.identity.clone(),
             connection_request_url: cr_url,
             now: unix_now(),
+            netifd: self.netifd.clone(),
         };
         let mut dm = crate::model::build(&self.root, live);
         dm.restore(
@@ -619,6 +650,7 @@ impl Agent {
         if let Ok(mut st) = self.status.lock() {
             st.last_session_start = started_unix;
         }
+        self.refresh_netifd().await;
         let mut model = self.model(cr_url);
         let delivered = self.events.pending().to_vec();
         let event_names: Vec<String> = delivered.iter().map(|e| e.event_code.to_string()).collect();

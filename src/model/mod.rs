@@ -38,6 +38,10 @@ pub struct Live {
     pub connection_request_url: String,
     /// Unix seconds (Device.Time.CurrentLocalTime).
     pub now: i64,
+    /// netifd's `network.interface dump`, taken by the agent before it
+    /// builds the model (the engine is synchronous, ubus is not); `None`
+    /// when there is no ubus: the IP tables are then UCI-only.
+    pub netifd: Option<Vec<crate::backend::netifd::InterfaceStatus>>,
 }
 
 /// One provider mounted on several parameters.
@@ -179,6 +183,8 @@ pub fn build(root: &Root, live: Live) -> DataModel {
         ip::TABLE.to_string(),
         Box::new(ip::IpInterfaces {
             stage: stage.clone(),
+            root: root.clone(),
+            netifd: live.netifd,
         }),
     ));
     dm.push((
