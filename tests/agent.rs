@@ -812,3 +812,63 @@ async fn active_notification_reports_a_value_change() {
         .unwrap_or_else(|| panic!("{:?}", s.informs[1].parameter_list));
     assert_eq!(changed.value, "CET-1");
 }
+
+/// A passive value change is detected (the 5 s poll) but not delivered
+/// before the agent stops: it is in the state file, and the Inform after
+/// the restart (same boot: /proc/sys/kernel/random/boot_id unchanged)
+/// carries `4 VALUE CHANGE` with the changed parameter.
+#[tokio::test]
+async fn undelivered_value_change_survives_an_agent_restart() {
+    use cwmpd::cwmp::rpc::attributes::{
+        Notification, SetParameterAttributes, SetParameterAttributesStruct,
+    };
+
+    let root = scratch("vc-restart");
+    let boot_id = root.0.join("proc/sys/kernel/random/boot_id");
+    std::fs::create_dir_all(boot_id.parent().unwrap()).unwrap();
+    std::fs::write(&boot_id, "0b5e7d6c-1111-2222-3333-444455556666\n").unwrap();
+    let system = root.0.join("etc/config/system");
+    std::fs::write(&system, "config system\n\toption timezone 'UTC'\n").unwrap();
+    let tz = "Device.Time.LocalTimeZone";
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::SetParameterAttributes(SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: tz.into(),
+            notification_change: true,
+            notification: Notification::PASSIVE,
+            access_list_change: false,
+            access_list: Vec::new(),
+        }],
+    }));
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let agent = start_agent(&root.0);
+    wait_for("first session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    std::fs::write(&system, "config system\n\toption timezone 'CET-1'\n").unwrap();
+    let state_file = cwmpd::paths::Root::new(&root.0).state_file();
+    wait_for("the change in the state file", 20, || {
+        std::fs::read_to_string(&state_file).is_ok_and(|s| s.contains("CET-1"))
+    })
+    .await;
+    // Passive: no session of its own.
+    assert_eq!(acs.script.lock().unwrap().informs.len(), 1);
+    drop(agent);
+    let _agent = start_agent(&root.0);
+    wait_for("session after the restart", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    let ev = events(&acs, 1);
+    assert!(ev.contains(&"1 BOOT".to_string()), "{ev:?}");
+    assert!(ev.contains(&"4 VALUE CHANGE".to_string()), "{ev:?}");
+    let s = acs.script.lock().unwrap();
+    let changed = s.informs[1]
+        .parameter_list
+        .iter()
+        .find(|p| p.name == tz)
+        .unwrap_or_else(|| panic!("{:?}", s.informs[1].parameter_list));
+    assert_eq!(changed.value, "CET-1");
+}

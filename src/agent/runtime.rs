@@ -183,12 +183,33 @@ impl Agent {
                 _ => None,
             })
             .collect();
+        agent.restore_value_changes();
         agent.check_bootstrap();
         if agent.state.cr_path.is_none() {
             agent.state.cr_path = Some(hex(&random_bytes::<12>()));
         }
         agent.persist();
         Ok(agent)
+    }
+
+    /// Value changes not delivered before the agent stopped: reported
+    /// again unless the device rebooted since (src/agent/value_changes.rs).
+    fn restore_value_changes(&mut self) {
+        use super::value_changes as vc;
+        let stored_boot = self
+            .state
+            .records(vc::BOOT_RECORD)
+            .next()
+            .and_then(|r| r.first().cloned());
+        let boot = vc::boot_id(&self.root);
+        let changes = vc::from_records(self.state.records(vc::RECORD));
+        if !changes.is_empty() && vc::same_boot(stored_boot.as_deref(), boot.as_deref()) {
+            log::info!("{} value change(s) not yet delivered", changes.len());
+            self.changed_params = changes;
+            self.events.raise(EventCode::VALUE_CHANGE, "");
+        }
+        self.state
+            .set_records(vc::BOOT_RECORD, boot.into_iter().map(|b| vec![b]).collect());
     }
 
     /// What `ubus call cwmp status` shows; kept current by the loop.
@@ -340,6 +361,10 @@ impl Agent {
             .map(|(due, key)| vec![due.to_string(), key.clone()])
             .collect();
         self.state.set_records(SCHEDULE_RECORD, rows);
+        self.state.set_records(
+            super::value_changes::RECORD,
+            super::value_changes::to_records(&self.changed_params),
+        );
         if let Err(e) = self.store.save(&self.state) {
             log::error!("cannot write {}: {e}", self.store.path().display());
         }
