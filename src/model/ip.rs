@@ -147,7 +147,7 @@ impl IpInterfaces {
         Some((a.address.to_string(), netmask(u32::from(a.mask))))
     }
 
-    fn network(&self) -> Result<Package, Fault> {
+    fn network(&self) -> Result<std::rc::Rc<Package>, Fault> {
         self.stage
             .borrow()
             .package("network")

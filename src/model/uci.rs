@@ -7,9 +7,10 @@
 //! (`Store::commit_with`), the others find nothing left to do.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::backend::uci::{Store, Transaction, UciError};
+use crate::backend::uci::{Package, Store, Transaction, UciError};
 use crate::config::Config;
 use crate::cwmp::rpc::parameters::ApplyStatus;
 use crate::cwmp::xsd;
@@ -87,6 +88,24 @@ impl Op {
 pub struct UciStage {
     store: Store,
     ops: Vec<Op>,
+    /// Parsed packages with the file stamps they were read at: a
+    /// GetParameterValues `Device.` reads `network` once per interface
+    /// parameter, and parsing it each time was most of its cost. A stamp
+    /// that differs (a `uci commit` renames a new file in, `uci set`
+    /// appends to the delta) means a fresh read.
+    cache: RefCell<BTreeMap<String, (Stamp, Rc<Package>)>>,
+}
+
+/// What identifies one version of a file: device, inode, size, mtime.
+type FileStamp = Option<(u64, u64, u64, i64, i64)>;
+/// The config file's and the delta file's stamps.
+type Stamp = (FileStamp, FileStamp);
+
+fn file_stamp(path: &std::path::Path) -> FileStamp {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
 }
 
 pub type SharedStage = Rc<RefCell<UciStage>>;
@@ -100,17 +119,33 @@ impl UciStage {
         Rc::new(RefCell::new(UciStage {
             store,
             ops: Vec::new(),
+            cache: RefCell::new(BTreeMap::new()),
         }))
     }
 
     /// The committed package (pending `uci set` deltas included), if readable.
-    pub fn package(&self, package: &str) -> Option<crate::backend::uci::Package> {
-        self.store.load(package).ok()
+    pub fn package(&self, package: &str) -> Option<Rc<Package>> {
+        let stamp = (
+            file_stamp(&self.store.config_path(package)),
+            file_stamp(&self.store.delta_path(package)),
+        );
+        if let Some((seen, pkg)) = self.cache.borrow().get(package) {
+            if *seen == stamp {
+                return Some(pkg.clone());
+            }
+        }
+        // Stamped before reading: a change during the read only makes the
+        // next call read again.
+        let pkg = Rc::new(self.store.load(package).ok()?);
+        self.cache
+            .borrow_mut()
+            .insert(package.to_string(), (stamp, pkg.clone()));
+        Some(pkg)
     }
 
     /// A committed option value (pending `uci set` deltas included, as `uci get` shows).
     pub fn get(&self, package: &str, section: &str, option: &str) -> Option<String> {
-        let pkg = self.store.load(package).ok()?;
+        let pkg = self.package(package)?;
         match pkg.get(section, option)? {
             crate::backend::uci::Value::Single(s) => Some(s.clone()),
             crate::backend::uci::Value::List(l) => Some(l.join(" ")),
@@ -120,6 +155,12 @@ impl UciStage {
     /// A transaction holding every staged write.
     fn replay(&self) -> Result<Transaction<'_>, UciError> {
         let mut txn = Transaction::new(&self.store);
+        // Start from the cached parses; the commit re-reads under lock.
+        for op in &self.ops {
+            if let Some(pkg) = self.package(op.package()) {
+                txn.seed(op.package(), Package::clone(&pkg));
+            }
+        }
         for op in &self.ops {
             match op {
                 Op::Set {
