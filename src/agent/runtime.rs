@@ -309,24 +309,19 @@ impl Agent {
     }
 
     /// Takes a fresh netifd snapshot (`network.interface dump`) for the
-    /// model; without ubus, or if netifd does not answer, the model is
-    /// UCI-only (None).
+    /// model; without ubus the model is UCI-only (None). If netifd does not
+    /// answer, the last snapshot stays: flipping to UCI-only values would
+    /// report every interface as changed to the ACS.
     async fn refresh_netifd(&mut self) {
         let Some(client) = self.ubus.as_ref() else {
             return;
         };
         let dump = crate::backend::netifd::dump(client);
-        self.netifd = match tokio::time::timeout(Duration::from_secs(2), dump).await {
-            Ok(Ok(all)) => Some(all),
-            Ok(Err(e)) => {
-                log::warn!("netifd dump: {e}");
-                None
-            }
-            Err(_) => {
-                log::warn!("netifd dump: no answer within 2 s");
-                None
-            }
-        };
+        match tokio::time::timeout(Duration::from_secs(2), dump).await {
+            Ok(Ok(all)) => self.netifd = Some(all),
+            Ok(Err(e)) => log::warn!("netifd dump: {e}"),
+            Err(_) => log::warn!("netifd dump: no answer within 2 s"),
+        }
     }
 
     /// The ACS URL learned from DHCP option 43 (written by the udhcpc hook).
