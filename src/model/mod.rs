@@ -66,6 +66,9 @@ impl<P: Provider> Provider for Shared<P> {
     fn set(&mut self, obj: ObjRef<'_>, name: &str, value: &str) -> Result<(), Fault> {
         self.0.borrow_mut().set(obj, name, value)
     }
+    fn adds_instances(&self, table: &str) -> bool {
+        self.0.borrow().adds_instances(table)
+    }
     fn add(&mut self, table: ObjRef<'_>) -> Result<String, Fault> {
         self.0.borrow_mut().add(table)
     }

@@ -162,6 +162,10 @@ impl Provider for NtpClient {
         self.stage.borrow_mut().stage(op)
     }
 
+    fn adds_instances(&self, _table: &str) -> bool {
+        false
+    }
+
     fn add(&mut self, table: ObjRef<'_>) -> Result<String, Fault> {
         Err(Fault::with_string(
             FaultCode::REQUEST_DENIED,
