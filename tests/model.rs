@@ -679,3 +679,28 @@ async fn ip_interface_state_comes_from_a_netifd_dump() {
     // wan's UCI device is eth1 too.
     assert_eq!(get(&mut bare, &format!("{wan}Stats.BytesSent")), "7000");
 }
+
+/// One model (one session) reads a package once per file version: a
+/// `uci set` by someone else (the delta file grows) and a `uci commit`
+/// (a new file is renamed in) are both seen by the next read.
+#[test]
+fn a_session_model_sees_uci_changes_made_behind_its_back() {
+    let r = router("cache");
+    let uci = RealUci::locate();
+    let conf = r.0.join("etc/config");
+    let save = r.0.join("tmp/.uci");
+    let mut dm = model(&r.0);
+    let tz = "Device.Time.LocalTimeZone";
+    assert_eq!(get(&mut dm, tz), "UTC");
+    uci.ok(&conf, &save, &["set", "system.@system[0].timezone=EST5"]);
+    assert_eq!(get(&mut dm, tz), "EST5", "pending delta, as `uci get` shows");
+    uci.ok(&conf, &save, &["commit", "system"]);
+    assert_eq!(get(&mut dm, tz), "EST5");
+    uci.ok(&conf, &save, &["set", "system.@system[0].timezone=CET-1"]);
+    uci.ok(&conf, &save, &["commit", "system"]);
+    assert_eq!(get(&mut dm, tz), "CET-1");
+    assert_eq!(
+        get(&mut dm, "Device.Time.CurrentLocalTime"),
+        "2024-03-01T13:00:00+01:00"
+    );
+}
