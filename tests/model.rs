@@ -693,7 +693,11 @@ fn a_session_model_sees_uci_changes_made_behind_its_back() {
     let tz = "Device.Time.LocalTimeZone";
     assert_eq!(get(&mut dm, tz), "UTC");
     uci.ok(&conf, &save, &["set", "system.@system[0].timezone=EST5"]);
-    assert_eq!(get(&mut dm, tz), "EST5", "pending delta, as `uci get` shows");
+    assert_eq!(
+        get(&mut dm, tz),
+        "EST5",
+        "pending delta, as `uci get` shows"
+    );
     uci.ok(&conf, &save, &["commit", "system"]);
     assert_eq!(get(&mut dm, tz), "EST5");
     uci.ok(&conf, &save, &["set", "system.@system[0].timezone=CET-1"]);
