@@ -415,9 +415,9 @@ fn failed_rename_of_one_package_leaves_every_package_unchanged() {
     std::os::unix::fs::symlink(&elsewhere, conf.join("system")).unwrap();
     let files = || {
         (
-            fs::read(conf.join("cwmp")).unwrap(),
-            fs::read(conf.join("network")).unwrap(),
-            fs::read(&elsewhere).unwrap(),
+            fs::read_to_string(conf.join("cwmp")).unwrap(),
+            fs::read_to_string(conf.join("network")).unwrap(),
+            fs::read_to_string(&elsewhere).unwrap(),
         )
     };
     let before = files();
