@@ -24,6 +24,7 @@ fn main() {
         },
         connection_request_url: "http://192.0.2.1:7547/abc".into(),
         now: 1_709_294_400,
+        netifd: None,
     };
     let all = vec!["Device.".to_string()];
 

@@ -32,6 +32,7 @@ const IMPLEMENTED: &[&str] = &[
     "Device.DeviceInfo.ProcessStatus.Process.{i}.",
     "Device.ManagementServer.",
     "Device.Time.",
+    "Device.Time.Client.{i}.",
     "Device.IP.Interface.{i}.",
     "Device.IP.Interface.{i}.IPv4Address.{i}.",
     "Device.IP.Interface.{i}.Stats.",

@@ -4,6 +4,7 @@
 //! `kill -9`.
 
 mod acs;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -71,6 +72,38 @@ async fn wait_for(what: &str, secs: u64, mut cond: impl FnMut() -> bool) {
         assert!(Instant::now() < end, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Writes each SOAP message to target/cwmp-e2e/<tag>/NN.xml and checks it
+/// with ../shared/spec/validate.sh (official BBF XSDs, xmllint + xsltproc).
+fn validate_wire(messages: &[Vec<u8>], tag: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/cwmp-e2e/{tag}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/validate.sh");
+    assert!(messages.len() >= 2, "no messages recorded");
+    let mut failed = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let file = dir.join(format!("{i:02}.xml"));
+        std::fs::write(&file, m).unwrap();
+        let out = Command::new("sh")
+            .arg(script)
+            .arg(&file)
+            .output()
+            .expect("validate.sh");
+        if !out.status.success() {
+            failed.push(format!(
+                "{}: {}",
+                file.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "XSD-invalid messages:\n{}",
+        failed.join("\n")
+    );
 }
 
 fn events(acs: &TestAcs, n: usize) -> Vec<String> {
@@ -720,6 +753,21 @@ async fn data_model_session_over_two_packages_and_a_restart() {
     assert!(!system.contains("EST5"), "the bad SPV wrote:\n{system}");
     let cwmp = std::fs::read_to_string(root.0.join("etc/config/cwmp")).unwrap();
     assert!(cwmp.contains("PC-2") && !cwmp.contains("ftp://"), "{cwmp}");
+    // The real libuci `uci` reads both packages as the agent wrote them,
+    // with nothing left pending.
+    let uci = common::real_uci::RealUci::locate();
+    let (conf, save) = (root.0.join("etc/config"), root.0.join("tmp/.uci"));
+    let got = |what: &str| uci.ok(&conf, &save, &["get", what]).trim().to_string();
+    assert_eq!(
+        got("system.@system[0].timezone"),
+        "CET-1CEST,M3.5.0,M10.5.0/3"
+    );
+    assert_eq!(got("cwmp.cpe.provisioning_code"), "PC-2");
+    assert_eq!(got("cwmp.acs.url"), acs.url());
+    assert_eq!(got("network.lan.ipaddr"), "192.168.1.1");
+    assert_eq!(uci.ok(&conf, &save, &["changes"]), "");
+    // Every message of the session, both ways, against the official XSD.
+    validate_wire(&acs.script.lock().unwrap().wire, "data-model");
 
     // Restart: the ParameterKey and the attribute come back from the state file.
     drop(agent);
@@ -811,4 +859,66 @@ async fn active_notification_reports_a_value_change() {
         .find(|p| p.name == tz)
         .unwrap_or_else(|| panic!("{:?}", s.informs[1].parameter_list));
     assert_eq!(changed.value, "CET-1");
+    validate_wire(&s.wire, "value-change");
+}
+
+/// A passive value change is detected (the 5 s poll) but not delivered
+/// before the agent stops: it is in the state file, and the Inform after
+/// the restart (same boot: /proc/sys/kernel/random/boot_id unchanged)
+/// carries `4 VALUE CHANGE` with the changed parameter.
+#[tokio::test]
+async fn undelivered_value_change_survives_an_agent_restart() {
+    use cwmpd::cwmp::rpc::attributes::{
+        Notification, SetParameterAttributes, SetParameterAttributesStruct,
+    };
+
+    let root = scratch("vc-restart");
+    let boot_id = root.0.join("proc/sys/kernel/random/boot_id");
+    std::fs::create_dir_all(boot_id.parent().unwrap()).unwrap();
+    std::fs::write(&boot_id, "0b5e7d6c-1111-2222-3333-444455556666\n").unwrap();
+    let system = root.0.join("etc/config/system");
+    std::fs::write(&system, "config system\n\toption timezone 'UTC'\n").unwrap();
+    let tz = "Device.Time.LocalTimeZone";
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::SetParameterAttributes(SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: tz.into(),
+            notification_change: true,
+            notification: Notification::PASSIVE,
+            access_list_change: false,
+            access_list: Vec::new(),
+        }],
+    }));
+    let acs = TestAcs::start(script, Auth::None, None).await;
+    write_config(&root.0, &acs.url(), "");
+    let agent = start_agent(&root.0);
+    wait_for("first session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    std::fs::write(&system, "config system\n\toption timezone 'CET-1'\n").unwrap();
+    let state_file = cwmpd::paths::Root::new(&root.0).state_file();
+    wait_for("the change in the state file", 20, || {
+        std::fs::read_to_string(&state_file).is_ok_and(|s| s.contains("CET-1"))
+    })
+    .await;
+    // Passive: no session of its own.
+    assert_eq!(acs.script.lock().unwrap().informs.len(), 1);
+    drop(agent);
+    let _agent = start_agent(&root.0);
+    wait_for("session after the restart", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    let ev = events(&acs, 1);
+    assert!(ev.contains(&"1 BOOT".to_string()), "{ev:?}");
+    assert!(ev.contains(&"4 VALUE CHANGE".to_string()), "{ev:?}");
+    let s = acs.script.lock().unwrap();
+    let changed = s.informs[1]
+        .parameter_list
+        .iter()
+        .find(|p| p.name == tz)
+        .unwrap_or_else(|| panic!("{:?}", s.informs[1].parameter_list));
+    assert_eq!(changed.value, "CET-1");
+    validate_wire(&s.wire, "value-change-restart");
 }

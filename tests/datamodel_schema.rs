@@ -16,6 +16,11 @@ const TSV: &str = concat!(
 /// Vendor parameters we add on purpose (none yet).
 const VENDOR: &[&str] = &[];
 
+/// Tables TR-181 lets an ACS add to, with a fixed set of instances here
+/// (GetParameterNames reports them not writable): OpenWrt has one NTP
+/// client.
+const FIXED_TABLES: &[&str] = &["Device.Time.Client.{i}."];
+
 fn tsv() -> BTreeMap<String, BTreeMap<String, String>> {
     let text = std::fs::read_to_string(TSV).expect("tr181-params.tsv next to the repository");
     let mut lines = text.lines();
@@ -179,4 +184,108 @@ fn implemented_objects_are_complete() {
     }
     assert!(ours.contains(&"Device.RootDataModelVersion".to_string()));
     assert!(ours.contains(&"Device.IP.InterfaceNumberOfEntries".to_string()));
+}
+
+/// `Device.IP.Interface.3.Stats.BytesSent` → `Device.IP.Interface.{i}.Stats.BytesSent`.
+fn template_of(name: &str) -> String {
+    name.split('.')
+        .map(|seg| {
+            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                "{i}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// What the agent really exposes — GPN and GPV `Device.` on the fixture
+/// router tests/fixtures/router8 with its netifd snapshot, every provider
+/// mounted — is in TR-181 2.19 with the same access (GPN's Writable) and
+/// the same type (GPV's xsi:type; lists travel as strings).
+#[test]
+fn every_exposed_parameter_matches_tr181() {
+    use cwmpd::agent::identity::Identity;
+    use cwmpd::backend::netifd::InterfaceStatus;
+    use cwmpd::backend::ubus::{json, BlobValue};
+    use cwmpd::model::{build, Live};
+
+    let rows = tsv();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/router8");
+    let dump =
+        json::parse(&std::fs::read_to_string(root.join("netifd-dump.json")).unwrap()).unwrap();
+    let netifd: Vec<InterfaceStatus> = dump
+        .get("interface")
+        .and_then(BlobValue::as_array)
+        .unwrap()
+        .iter()
+        .map(|v| InterfaceStatus::from_blob(v).unwrap())
+        .collect();
+    let mut dm = build(
+        &cwmpd::paths::Root::new(&root),
+        Live {
+            identity: Identity {
+                manufacturer: "Example".into(),
+                oui: "021122".into(),
+                product_class: "Router8".into(),
+                serial_number: "R8-0001".into(),
+                software_version: "23.05.3".into(),
+                hardware_version: "rev1".into(),
+            },
+            connection_request_url: "http://203.0.113.17:7547/x".into(),
+            now: 1_709_294_400,
+            netifd: Some(netifd),
+        },
+    );
+    let names = dm.get_parameter_names("Device.", false).unwrap();
+    let values = dm.get_parameter_values(&["Device.".to_string()]).unwrap();
+    assert!(values.len() > 400, "{} values", values.len());
+    let mut problems = Vec::new();
+    for n in &names {
+        let mut template = template_of(&n.name);
+        // A table (`Device.IP.Interface.`) is the `{i}` object's row.
+        if !rows.contains_key(&template) && template.ends_with('.') {
+            template.push_str("{i}.");
+        }
+        let Some(row) = rows.get(&template) else {
+            if !VENDOR.contains(&template.as_str()) {
+                problems.push(format!("{} ({template}) not in TR-181", n.name));
+            }
+            continue;
+        };
+        let writable = row["access"] == "readWrite" && !FIXED_TABLES.contains(&template.as_str());
+        if writable != n.writable {
+            problems.push(format!(
+                "{}: writable {} but TR-181 says {}",
+                n.name, n.writable, row["access"]
+            ));
+        }
+    }
+    for v in &values {
+        let template = template_of(&v.name);
+        let Some(row) = rows.get(&template) else {
+            continue; // reported above
+        };
+        let want = if row["list"] == "1" {
+            "string"
+        } else {
+            row["type"].as_str()
+        };
+        let got = v.value_type.as_ref().map(|t| t.xsd_name()).unwrap_or("");
+        if got != want {
+            problems.push(format!("{}: type {got} but TR-181 says {want}", v.name));
+        }
+    }
+    // Every parameter GPN lists has a value, and the other way round.
+    let listed: Vec<&str> = names
+        .iter()
+        .map(|n| n.name.as_str())
+        .filter(|n| !n.ends_with('.'))
+        .collect();
+    let valued: Vec<&str> = values.iter().map(|v| v.name.as_str()).collect();
+    if listed != valued {
+        problems.push("GPN and GPV list different parameters".into());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -4,6 +4,7 @@
 //! libuci `uci`, and a bad one that changes nothing.
 
 mod common;
+mod ubus_broker;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,7 @@ fn model(root: &Path) -> DataModel {
             identity: identity(),
             connection_request_url: "http://192.0.2.1:7547/abc".into(),
             now: NOW,
+            netifd: None,
         },
     )
 }
@@ -388,4 +390,321 @@ fn ip_interfaces_are_network_sections_and_add_delete_edit_them() {
     assert_eq!(f.fault_code, FaultCode::INVALID_PARAMETER_NAME);
     assert_eq!(got("network.lan.ipaddr"), "192.168.1.1/24");
     assert_eq!(dm.parameter_key(), "del-1");
+}
+
+/// A SetParameterValues over several packages whose last rename fails
+/// for real: `/etc/config/system` is a symlink to a file on another file
+/// system (/dev/shm), so the rename of the new `system` over it fails with
+/// EXDEV after `cwmp` was already renamed into place. The commit must put
+/// `cwmp` back: fault 9002, every file byte-identical, no temporary left.
+#[test]
+fn failed_rename_of_one_package_leaves_every_package_unchanged() {
+    use std::os::unix::fs::MetadataExt;
+    let r = router("xdev");
+    let conf = r.0.join("etc/config");
+    let shm = Path::new("/dev/shm");
+    assert_ne!(
+        fs::metadata(shm).unwrap().dev(),
+        fs::metadata(&conf).unwrap().dev(),
+        "the test needs /dev/shm on another file system than {}",
+        conf.display()
+    );
+    let elsewhere = shm.join(format!("cwmpd-xdev-system-{}", std::process::id()));
+    fs::copy(conf.join("system"), &elsewhere).unwrap();
+    fs::remove_file(conf.join("system")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, conf.join("system")).unwrap();
+    let files = || {
+        (
+            fs::read_to_string(conf.join("cwmp")).unwrap(),
+            fs::read_to_string(conf.join("network")).unwrap(),
+            fs::read_to_string(&elsewhere).unwrap(),
+        )
+    };
+    let before = files();
+    let mut dm = model(&r.0);
+    let f = dm
+        .set_parameter_values(
+            &[
+                pv("Device.ManagementServer.URL", "https://acs3.example.net/"),
+                pv("Device.IP.Interface.1.MaxMTUSize", "1400"),
+                pv("Device.Time.LocalTimeZone", "CET-1"),
+            ],
+            "key-xdev",
+        )
+        .unwrap_err();
+    let after = files();
+    let _ = fs::remove_file(&elsewhere);
+    assert_eq!(f.fault_code, FaultCode::INTERNAL_ERROR, "{f:?}");
+    assert_eq!(after, before, "cwmp/network must be restored");
+    let leftovers: Vec<String> = fs::read_dir(&conf)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporaries left: {leftovers:?}");
+    assert_eq!(dm.parameter_key(), "", "a failed SPV keeps the old key");
+}
+
+#[test]
+fn processes_come_from_proc_pid_files() {
+    let r = router("proc");
+    let mut dm = model(&r.0);
+    let list = dm
+        .get_parameter_values(&["Device.DeviceInfo.ProcessStatus.".to_string()])
+        .unwrap();
+    let value = |name: &str| {
+        list.iter()
+            .find(|p| p.name == name)
+            .map(|p| p.value.clone())
+            .unwrap_or_else(|| panic!("{name} missing from {list:?}"))
+    };
+    assert_eq!(
+        value("Device.DeviceInfo.ProcessStatus.ProcessNumberOfEntries"),
+        "3"
+    );
+    // Instances in PID order: 1 procd, 2 kthreadd, 1234 dnsmasq.
+    let p = "Device.DeviceInfo.ProcessStatus.Process.";
+    assert_eq!(value(&format!("{p}1.PID")), "1");
+    assert_eq!(value(&format!("{p}1.Command")), "/sbin/procd");
+    assert_eq!(value(&format!("{p}1.Size")), "1608");
+    assert_eq!(value(&format!("{p}1.State")), "Sleeping");
+    // (150 + 250) ticks at 100 Hz = 4 s.
+    assert_eq!(value(&format!("{p}1.CPUTime")), "4000");
+    assert_eq!(value(&format!("{p}1.Priority")), "20");
+    // A kernel thread: no command line, no memory.
+    assert_eq!(value(&format!("{p}2.Command")), "[kthreadd]");
+    assert_eq!(value(&format!("{p}2.Size")), "0");
+    assert_eq!(
+        value(&format!("{p}3.Command")),
+        "/usr/sbin/dnsmasq -C /var/etc/dnsmasq.conf.cfg01411c -k"
+    );
+    assert_eq!(value(&format!("{p}3.State")), "Running");
+    assert_eq!(value(&format!("{p}3.Priority")), "25");
+    assert_eq!(value(&format!("{p}3.CPUTime")), "500");
+    // A process that ends keeps no instance; the others keep their numbers.
+    fs::remove_dir_all(r.0.join("proc/2")).unwrap();
+    assert_eq!(
+        get(
+            &mut dm,
+            "Device.DeviceInfo.ProcessStatus.ProcessNumberOfEntries"
+        ),
+        "2"
+    );
+    assert_eq!(get(&mut dm, &format!("{p}3.PID")), "1234");
+    let gone = dm.get_parameter_values(&[format!("{p}2.PID")]).unwrap_err();
+    assert_eq!(gone.fault_code, FaultCode::INVALID_PARAMETER_NAME);
+}
+
+#[test]
+fn local_time_follows_the_zone_and_ntp_servers_are_the_client_list() {
+    let r = router("time");
+    let uci = RealUci::locate();
+    let conf = r.0.join("etc/config");
+    let save = r.0.join("tmp/.uci");
+    let mut dm = model(&r.0);
+    // NOW is 2024-03-01T12:00:00Z; the fixture zone is UTC.
+    assert_eq!(
+        get(&mut dm, "Device.Time.CurrentLocalTime"),
+        "2024-03-01T12:00:00Z"
+    );
+    assert_eq!(
+        get(&mut dm, "Device.Time.Client.1.Servers"),
+        "0.openwrt.pool.ntp.org,1.openwrt.pool.ntp.org"
+    );
+    assert_eq!(get(&mut dm, "Device.Time.ClientNumberOfEntries"), "1");
+    dm.set_parameter_values(
+        &[
+            pv("Device.Time.LocalTimeZone", "CET-1CEST,M3.5.0,M10.5.0/3"),
+            pv(
+                "Device.Time.Client.1.Servers",
+                "ntp1.example.net,ntp2.example.net,ntp3.example.net",
+            ),
+        ],
+        "tz",
+    )
+    .unwrap();
+    assert_eq!(
+        uci.ok(&conf, &save, &["get", "system.ntp.server"]).trim(),
+        "ntp1.example.net ntp2.example.net ntp3.example.net"
+    );
+    let mut dm = model(&r.0);
+    // March 1st is winter time in Central Europe: +01:00.
+    assert_eq!(
+        get(&mut dm, "Device.Time.CurrentLocalTime"),
+        "2024-03-01T13:00:00+01:00"
+    );
+    // A summer instant in the same zone (2024-07-01T12:00:00Z): +02:00.
+    let mut summer = build(
+        &Root::new(&r.0),
+        Live {
+            identity: identity(),
+            connection_request_url: String::new(),
+            now: 1_719_835_200,
+            netifd: None,
+        },
+    );
+    assert_eq!(
+        get(&mut summer, "Device.Time.CurrentLocalTime"),
+        "2024-07-01T14:00:00+02:00"
+    );
+    // A zone that is not a POSIX TZ string is refused, nothing written.
+    let before = fs::read(conf.join("system")).unwrap();
+    let f = dm
+        .set_parameter_values(&[pv("Device.Time.LocalTimeZone", "Europe/Paris")], "bad-tz")
+        .unwrap_err();
+    assert_eq!(
+        f.set_parameter_values_faults[0].fault_code,
+        FaultCode::INVALID_PARAMETER_VALUE
+    );
+    assert_eq!(fs::read(conf.join("system")).unwrap(), before);
+    let f = dm.add_object("Device.Time.Client.", "add-ntp").unwrap_err();
+    assert_eq!(f.fault_code, FaultCode::REQUEST_DENIED);
+}
+
+/// IP.Interface live state from a netifd `dump` taken over the test ubus
+/// broker from the fake netifd (wan: DHCP, up, 192.0.2.10/24 on eth1):
+/// Status, the DHCP address as IPv4Address.1, Stats from eth1's counters;
+/// lan (absent from that netifd) is NotPresent. Without a snapshot the
+/// same tree is UCI-only.
+#[tokio::test]
+async fn ip_interface_state_comes_from_a_netifd_dump() {
+    use cwmpd::backend::{netifd, ubus::Client};
+    let r = router("netifd");
+    let stats = r.0.join("sys/class/net/eth1/statistics");
+    fs::create_dir_all(&stats).unwrap();
+    for (file, v) in [
+        ("tx_bytes", "7000"),
+        ("rx_bytes", "9000"),
+        ("rx_packets", "90"),
+    ] {
+        fs::write(stats.join(file), format!("{v}\n")).unwrap();
+    }
+    let broker = ubus_broker::Broker::start("model-netifd");
+    let fake = ubus_broker::fake_netifd::fake_netifd(broker.socket()).await;
+    let client = Client::connect(broker.socket()).await.unwrap();
+    let snapshot = netifd::dump(&client).await.unwrap();
+    let with = |snapshot: Option<Vec<netifd::InterfaceStatus>>| {
+        build(
+            &Root::new(&r.0),
+            Live {
+                identity: identity(),
+                connection_request_url: String::new(),
+                now: NOW,
+                netifd: snapshot,
+            },
+        )
+    };
+    let mut dm = with(Some(snapshot));
+    // Instances: 1 loopback, 2 lan, 3 wan (UCI order).
+    let wan = "Device.IP.Interface.3.";
+    assert_eq!(get(&mut dm, &format!("{wan}Status")), "Up");
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4AddressNumberOfEntries")),
+        "1"
+    );
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4Address.1.IPAddress")),
+        "192.0.2.10"
+    );
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4Address.1.SubnetMask")),
+        "255.255.255.0"
+    );
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4Address.1.AddressingType")),
+        "DHCP"
+    );
+    assert_eq!(
+        get(&mut dm, &format!("{wan}IPv4Address.1.Status")),
+        "Enabled"
+    );
+    assert_eq!(get(&mut dm, &format!("{wan}Stats.BytesSent")), "7000");
+    assert_eq!(get(&mut dm, &format!("{wan}Stats.PacketsReceived")), "90");
+    // Counters the device lacks read as 0 (fixture has only three files).
+    assert_eq!(get(&mut dm, &format!("{wan}Stats.ErrorsSent")), "0");
+    assert_eq!(get(&mut dm, "Device.IP.Interface.2.Status"), "NotPresent");
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.2.IPv4Address.1.Status"),
+        "Disabled",
+        "lan's static address is not applied by this netifd"
+    );
+    // lan's counters come from its UCI device (br-lan) without netifd's help.
+    assert_eq!(
+        get(&mut dm, "Device.IP.Interface.2.Stats.BytesSent"),
+        fs::read_to_string(r.0.join("sys/class/net/br-lan/statistics/tx_bytes"))
+            .unwrap()
+            .trim()
+    );
+    // A DHCP address is not the ACS's to set.
+    let f = dm
+        .set_parameter_values(
+            &[pv(&format!("{wan}IPv4Address.1.IPAddress"), "192.0.2.99")],
+            "k",
+        )
+        .unwrap_err();
+    assert_eq!(
+        f.set_parameter_values_faults[0].fault_code,
+        FaultCode::NON_WRITABLE_PARAMETER
+    );
+
+    // A renewal with a new address: same instance, new value.
+    fake.set_addr.send("192.0.2.77".into()).unwrap();
+    let mut renewed = None;
+    for _ in 0..100 {
+        let now = netifd::dump(&client).await.unwrap();
+        if now[0].ipv4[0].address.to_string() == "192.0.2.77" {
+            renewed = Some(now);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut dm2 = with(renewed);
+    assert_eq!(
+        get(&mut dm2, &format!("{wan}IPv4Address.1.IPAddress")),
+        "192.0.2.77"
+    );
+
+    // No ubus: UCI only.
+    let mut bare = with(None);
+    assert_eq!(get(&mut bare, &format!("{wan}Status")), "Unknown");
+    assert_eq!(
+        get(&mut bare, &format!("{wan}IPv4AddressNumberOfEntries")),
+        "0"
+    );
+    assert_eq!(
+        get(&mut bare, "Device.IP.Interface.2.IPv4Address.1.Status"),
+        "Enabled"
+    );
+    // wan's UCI device is eth1 too.
+    assert_eq!(get(&mut bare, &format!("{wan}Stats.BytesSent")), "7000");
+}
+
+/// One model (one session) reads a package once per file version: a
+/// `uci set` by someone else (the delta file grows) and a `uci commit`
+/// (a new file is renamed in) are both seen by the next read.
+#[test]
+fn a_session_model_sees_uci_changes_made_behind_its_back() {
+    let r = router("cache");
+    let uci = RealUci::locate();
+    let conf = r.0.join("etc/config");
+    let save = r.0.join("tmp/.uci");
+    let mut dm = model(&r.0);
+    let tz = "Device.Time.LocalTimeZone";
+    assert_eq!(get(&mut dm, tz), "UTC");
+    uci.ok(&conf, &save, &["set", "system.@system[0].timezone=EST5"]);
+    assert_eq!(
+        get(&mut dm, tz),
+        "EST5",
+        "pending delta, as `uci get` shows"
+    );
+    uci.ok(&conf, &save, &["commit", "system"]);
+    assert_eq!(get(&mut dm, tz), "EST5");
+    uci.ok(&conf, &save, &["set", "system.@system[0].timezone=CET-1"]);
+    uci.ok(&conf, &save, &["commit", "system"]);
+    assert_eq!(get(&mut dm, tz), "CET-1");
+    assert_eq!(
+        get(&mut dm, "Device.Time.CurrentLocalTime"),
+        "2024-03-01T13:00:00+01:00"
+    );
 }

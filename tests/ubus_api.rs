@@ -189,3 +189,57 @@ async fn interface_address_change_sends_value_change() {
     assert!(cr_url(1).starts_with("http://192.0.2.77:"), "{}", cr_url(1));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// The model's IP.Interface live state comes from netifd through the
+/// agent: `ubus call cwmp get` on a root whose `network` has a DHCP `wan`
+/// shows netifd's status and address, and a renewal's new address.
+#[tokio::test]
+async fn ip_interface_state_from_netifd_through_the_agent() {
+    let broker = Broker::start("cwmp-ipstate");
+    let netifd = ubus_broker::fake_netifd::fake_netifd(broker.socket()).await;
+    let acs = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
+    let (_agent, root) = start_agent("ipstate", &broker, &acs, "");
+    std::fs::write(
+        root.join("etc/config/network"),
+        "config interface 'wan'\n\toption device 'eth1'\n\toption proto 'dhcp'\n",
+    )
+    .unwrap();
+    wait_for("first session", || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let ubus = Client::connect(broker.socket()).await.unwrap();
+    let get = |path: &'static str| {
+        let ubus = ubus.clone();
+        async move {
+            let v = ubus
+                .call(
+                    "cwmp",
+                    "get",
+                    &BlobValue::table([("path", BlobValue::from(path))]),
+                )
+                .await
+                .unwrap();
+            v.get(path)
+                .and_then(BlobValue::as_str)
+                .map(str::to_string)
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(get("Device.IP.Interface.1.Status").await, "Up");
+    assert_eq!(
+        get("Device.IP.Interface.1.IPv4Address.1.IPAddress").await,
+        "192.0.2.10"
+    );
+    netifd.set_addr.send("192.0.2.77".into()).unwrap();
+    let mut seen = String::new();
+    for _ in 0..100 {
+        seen = get("Device.IP.Interface.1.IPv4Address.1.IPAddress").await;
+        if seen == "192.0.2.77" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, "192.0.2.77");
+    let _ = std::fs::remove_dir_all(&root);
+}

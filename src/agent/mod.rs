@@ -8,3 +8,4 @@ pub mod identity;
 pub mod runtime;
 pub mod schedule;
 pub mod settings;
+pub mod value_changes;

@@ -80,6 +80,9 @@ pub struct Agent {
     next_watch: Instant,
     /// Download/Upload/ScheduleDownload: queue, running task, backup guard.
     transfers: Transfers,
+    /// netifd's last `dump` (None without ubus), refreshed at each session,
+    /// ubus `get` and interface change; the model's IP tables read it.
+    netifd: Option<Vec<crate::backend::netifd::InterfaceStatus>>,
 }
 
 /// How often parameters with notification on are compared with their last
@@ -186,6 +189,7 @@ impl Agent {
             changed_params: Vec::new(),
             next_watch: Instant::now() + WATCH_INTERVAL,
             transfers,
+            netifd: None,
         };
         agent.scheduled = agent
             .state
@@ -195,12 +199,33 @@ impl Agent {
                 _ => None,
             })
             .collect();
+        agent.restore_value_changes();
         agent.check_bootstrap();
         if agent.state.cr_path.is_none() {
             agent.state.cr_path = Some(hex(&random_bytes::<12>()));
         }
         agent.persist();
         Ok(agent)
+    }
+
+    /// Value changes not delivered before the agent stopped: reported
+    /// again unless the device rebooted since (src/agent/value_changes.rs).
+    fn restore_value_changes(&mut self) {
+        use super::value_changes as vc;
+        let stored_boot = self
+            .state
+            .records(vc::BOOT_RECORD)
+            .next()
+            .and_then(|r| r.first().cloned());
+        let boot = vc::boot_id(&self.root);
+        let changes = vc::from_records(self.state.records(vc::RECORD));
+        if !changes.is_empty() && vc::same_boot(stored_boot.as_deref(), boot.as_deref()) {
+            log::info!("{} value change(s) not yet delivered", changes.len());
+            self.changed_params = changes;
+            self.events.raise(EventCode::VALUE_CHANGE, "");
+        }
+        self.state
+            .set_records(vc::BOOT_RECORD, boot.into_iter().map(|b| vec![b]).collect());
     }
 
     /// What `ubus call cwmp status` shows; kept current by the loop.
@@ -273,6 +298,10 @@ impl Agent {
             }
             Command::Reload => self.reload(),
             Command::InterfaceChanged => {
+                self.refresh_netifd().await;
+                // Interface state is part of the model: look for notified
+                // changes now rather than at the next poll.
+                self.watch_values();
                 let Some(target) = self.target() else { return };
                 let url = self.connection_request_url(&target.url, self.cr_port).await;
                 if !self.cr_url.is_empty() && url != self.cr_url {
@@ -284,6 +313,7 @@ impl Agent {
                 }
             }
             Command::Get(path, reply) => {
+                self.refresh_netifd().await;
                 let mut model = self.model(self.cr_url.clone());
                 let result = model
                     .get_parameter_values(std::slice::from_ref(&path))
@@ -291,6 +321,22 @@ impl Agent {
                     .map_err(|f| f.fault_string);
                 let _ = reply.send(result);
             }
+        }
+    }
+
+    /// Takes a fresh netifd snapshot (`network.interface dump`) for the
+    /// model; without ubus the model is UCI-only (None). If netifd does not
+    /// answer, the last snapshot stays: flipping to UCI-only values would
+    /// report every interface as changed to the ACS.
+    async fn refresh_netifd(&mut self) {
+        let Some(client) = self.ubus.as_ref() else {
+            return;
+        };
+        let dump = crate::backend::netifd::dump(client);
+        match tokio::time::timeout(Duration::from_secs(2), dump).await {
+            Ok(Ok(all)) => self.netifd = Some(all),
+            Ok(Err(e)) => log::warn!("netifd dump: {e}"),
+            Err(_) => log::warn!("netifd dump: no answer within 2 s"),
         }
     }
 
@@ -327,6 +373,10 @@ impl Agent {
             .collect();
         self.state.set_records(SCHEDULE_RECORD, rows);
         self.transfers.save(&mut self.state);
+        self.state.set_records(
+            super::value_changes::RECORD,
+            super::value_changes::to_records(&self.changed_params),
+        );
         if let Err(e) = self.store.save(&self.state) {
             log::error!("cannot write {}: {e}", self.store.path().display());
         }
@@ -621,6 +671,7 @@ impl Agent {
             identity: self.identity.clone(),
             connection_request_url: cr_url,
             now: unix_now(),
+            netifd: self.netifd.clone(),
         };
         let mut dm = crate::model::build(&self.root, live);
         dm.restore(
@@ -688,6 +739,7 @@ impl Agent {
         if let Ok(mut st) = self.status.lock() {
             st.last_session_start = started_unix;
         }
+        self.refresh_netifd().await;
         let mut model = self.model(cr_url);
         let delivered = self.events.pending().to_vec();
         let event_names: Vec<String> = delivered.iter().map(|e| e.event_code.to_string()).collect();

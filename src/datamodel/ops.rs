@@ -300,6 +300,19 @@ impl DataModel {
         }
     }
 
+    /// GetParameterNames' Writable of table `obj` and its instances: the
+    /// schema allows Add/DeleteObject and the provider does them.
+    fn table_writable(&self, obj: usize) -> bool {
+        let def = self.schema.object(obj);
+        def.multi
+            && def.writable
+            && self
+                .tree
+                .route(def.path)
+                .and_then(|i| self.tree.provider_ref(i))
+                .is_none_or(|p| p.adds_instances(def.path))
+    }
+
     /// The instances of table `obj` at concrete `table_path`, numbered.
     pub(crate) fn list_instances(
         &mut self,
@@ -347,12 +360,12 @@ impl DataModel {
             .filter(|&c| self.visible[c])
             .collect();
         for c in children {
-            let def = self.schema.object(c);
-            let (multi, writable) = (def.multi, def.writable);
+            let multi = self.schema.object(c).multi;
+            let writable = self.table_writable(c);
             let sub = format!("{path}{}.", self.schema.object_segment(c));
             out.push(Item::Object {
                 path: sub.clone(),
-                writable: multi && writable,
+                writable,
             });
             if recurse {
                 if multi {
@@ -373,7 +386,7 @@ impl DataModel {
         recurse: bool,
         out: &mut Vec<Item>,
     ) -> Result<(), Fault> {
-        let writable = self.schema.object(obj).writable;
+        let writable = self.table_writable(obj);
         for (n, key) in self.list_instances(obj, table_path, parent_keys)? {
             let inst = format!("{table_path}{n}.");
             out.push(Item::Object {
@@ -502,16 +515,15 @@ impl DataModel {
             }
             Target::Param { .. } => {}
             Target::Object { obj, path: p, .. } if !next_level => {
-                let def = self.schema.object(*obj);
                 out.push(ParameterInfo {
                     name: p.clone(),
-                    writable: def.multi && def.writable,
+                    writable: self.table_writable(*obj),
                 });
             }
             Target::Table { obj, path: p, .. } if !next_level => {
                 out.push(ParameterInfo {
                     name: p.clone(),
-                    writable: self.schema.object(*obj).writable,
+                    writable: self.table_writable(*obj),
                 });
             }
             _ => {}

@@ -49,6 +49,15 @@ pub trait Provider {
         ))
     }
 
+    /// Whether AddObject/DeleteObject can work on table `table` (a
+    /// template) at all: GetParameterNames reports a writable table only
+    /// then (TR-069 §A.3.2.3 Writable), even where TR-181 allows it but this
+    /// device has a fixed set (one NTP client). Default: as the schema says.
+    fn adds_instances(&self, table: &str) -> bool {
+        let _ = table;
+        true
+    }
+
     /// Stages a new instance of `table`; returns its key.
     fn add(&mut self, table: ObjRef<'_>) -> Result<String, Fault> {
         Err(Fault::with_string(

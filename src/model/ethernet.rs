@@ -12,7 +12,7 @@ pub const TABLE: &str = "Device.Ethernet.Interface.{i}.";
 const STATS: &str = "Device.Ethernet.Interface.{i}.Stats.";
 
 /// TR-181 Stats parameter → kernel counter file.
-const COUNTERS: &[(&str, &str)] = &[
+pub const COUNTERS: &[(&str, &str)] = &[
     ("BytesSent", "tx_bytes"),
     ("BytesReceived", "rx_bytes"),
     ("PacketsSent", "tx_packets"),

@@ -10,7 +10,9 @@ pub mod device_info;
 pub mod ethernet;
 pub mod ip;
 pub mod management_server;
+pub mod process;
 pub mod time;
+pub mod tz;
 pub mod uci;
 
 use std::cell::RefCell;
@@ -36,6 +38,10 @@ pub struct Live {
     pub connection_request_url: String,
     /// Unix seconds (Device.Time.CurrentLocalTime).
     pub now: i64,
+    /// netifd's `network.interface dump`, taken by the agent before it
+    /// builds the model (the engine is synchronous, ubus is not); `None`
+    /// when there is no ubus: the IP tables are then UCI-only.
+    pub netifd: Option<Vec<crate::backend::netifd::InterfaceStatus>>,
 }
 
 /// One provider mounted on several parameters.
@@ -59,6 +65,9 @@ impl<P: Provider> Provider for Shared<P> {
     }
     fn set(&mut self, obj: ObjRef<'_>, name: &str, value: &str) -> Result<(), Fault> {
         self.0.borrow_mut().set(obj, name, value)
+    }
+    fn adds_instances(&self, table: &str) -> bool {
+        self.0.borrow().adds_instances(table)
     }
     fn add(&mut self, table: ObjRef<'_>) -> Result<String, Fault> {
         self.0.borrow_mut().add(table)
@@ -155,12 +164,30 @@ pub fn build(root: &Root, live: Live) -> DataModel {
         dm,
         time::OBJECT,
         time::CLOCK.iter().copied(),
-        time::Clock { now: live.now },
+        time::Clock {
+            now: live.now,
+            stage: stage.clone(),
+        },
     );
+    dm.push((
+        time::CLIENT_TABLE.to_string(),
+        Box::new(time::NtpClient {
+            stage: stage.clone(),
+        }),
+    ));
+    dm.push((
+        process::TABLE.to_string(),
+        Box::new(process::Processes {
+            root: root.clone(),
+            seen: Default::default(),
+        }),
+    ));
     dm.push((
         ip::TABLE.to_string(),
         Box::new(ip::IpInterfaces {
             stage: stage.clone(),
+            root: root.clone(),
+            netifd: live.netifd,
         }),
     ));
     dm.push((

@@ -7,9 +7,10 @@
 //! (`Store::commit_with`), the others find nothing left to do.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::backend::uci::{Store, Transaction, UciError};
+use crate::backend::uci::{Package, Store, Transaction, UciError};
 use crate::config::Config;
 use crate::cwmp::rpc::parameters::ApplyStatus;
 use crate::cwmp::xsd;
@@ -24,6 +25,9 @@ pub enum Kind {
     Bool,
     /// Written, but reads back empty (TR-181: passwords read as "").
     Secret,
+    /// A POSIX TZ string (src/model/tz.rs); one that does not parse is
+    /// refused with 9007 rather than written for every program to misread.
+    PosixTz,
 }
 
 /// One parameter = one UCI option.
@@ -51,6 +55,13 @@ pub enum Op {
         option: String,
         value: String,
     },
+    /// The list option replaced by exactly `items` (none: deleted).
+    SetList {
+        package: String,
+        section: String,
+        option: String,
+        items: Vec<String>,
+    },
     /// `uci set package.name=stype`.
     AddSection {
         package: String,
@@ -65,6 +76,7 @@ impl Op {
     fn package(&self) -> &str {
         match self {
             Op::Set { package, .. }
+            | Op::SetList { package, .. }
             | Op::AddSection { package, .. }
             | Op::DeleteSection { package, .. } => package,
         }
@@ -76,6 +88,24 @@ impl Op {
 pub struct UciStage {
     store: Store,
     ops: Vec<Op>,
+    /// Parsed packages with the file stamps they were read at: a
+    /// GetParameterValues `Device.` reads `network` once per interface
+    /// parameter, and parsing it each time was most of its cost. A stamp
+    /// that differs (a `uci commit` renames a new file in, `uci set`
+    /// appends to the delta) means a fresh read.
+    cache: RefCell<BTreeMap<String, (Stamp, Rc<Package>)>>,
+}
+
+/// What identifies one version of a file: device, inode, size, mtime.
+type FileStamp = Option<(u64, u64, u64, i64, i64)>;
+/// The config file's and the delta file's stamps.
+type Stamp = (FileStamp, FileStamp);
+
+fn file_stamp(path: &std::path::Path) -> FileStamp {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
 }
 
 pub type SharedStage = Rc<RefCell<UciStage>>;
@@ -89,17 +119,33 @@ impl UciStage {
         Rc::new(RefCell::new(UciStage {
             store,
             ops: Vec::new(),
+            cache: RefCell::new(BTreeMap::new()),
         }))
     }
 
     /// The committed package (pending `uci set` deltas included), if readable.
-    pub fn package(&self, package: &str) -> Option<crate::backend::uci::Package> {
-        self.store.load(package).ok()
+    pub fn package(&self, package: &str) -> Option<Rc<Package>> {
+        let stamp = (
+            file_stamp(&self.store.config_path(package)),
+            file_stamp(&self.store.delta_path(package)),
+        );
+        if let Some((seen, pkg)) = self.cache.borrow().get(package) {
+            if *seen == stamp {
+                return Some(pkg.clone());
+            }
+        }
+        // Stamped before reading: a change during the read only makes the
+        // next call read again.
+        let pkg = Rc::new(self.store.load(package).ok()?);
+        self.cache
+            .borrow_mut()
+            .insert(package.to_string(), (stamp, pkg.clone()));
+        Some(pkg)
     }
 
     /// A committed option value (pending `uci set` deltas included, as `uci get` shows).
     pub fn get(&self, package: &str, section: &str, option: &str) -> Option<String> {
-        let pkg = self.store.load(package).ok()?;
+        let pkg = self.package(package)?;
         match pkg.get(section, option)? {
             crate::backend::uci::Value::Single(s) => Some(s.clone()),
             crate::backend::uci::Value::List(l) => Some(l.join(" ")),
@@ -109,6 +155,12 @@ impl UciStage {
     /// A transaction holding every staged write.
     fn replay(&self) -> Result<Transaction<'_>, UciError> {
         let mut txn = Transaction::new(&self.store);
+        // Start from the cached parses; the commit re-reads under lock.
+        for op in &self.ops {
+            if let Some(pkg) = self.package(op.package()) {
+                txn.seed(op.package(), Package::clone(&pkg));
+            }
+        }
         for op in &self.ops {
             match op {
                 Op::Set {
@@ -123,6 +175,15 @@ impl UciStage {
                         txn.set_section(package, section, section)?;
                     }
                     txn.set_option(package, section, option, value)?;
+                }
+                Op::SetList {
+                    package,
+                    section,
+                    option,
+                    items,
+                } => {
+                    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+                    txn.set_list(package, section, option, &items)?
                 }
                 Op::AddSection {
                     package,
@@ -149,6 +210,12 @@ impl UciStage {
     pub fn stage(&mut self, op: Op) -> Result<(), Fault> {
         let label = match &op {
             Op::Set {
+                package,
+                section,
+                option,
+                ..
+            }
+            | Op::SetList {
                 package,
                 section,
                 option,
@@ -231,7 +298,7 @@ impl Provider for UciParams {
             .unwrap_or_else(|| row.default.to_string());
         Ok(match row.kind {
             Kind::Bool => xsd::format_bool(uci_bool(&raw)).to_string(),
-            Kind::Text | Kind::Secret => raw,
+            Kind::Text | Kind::Secret | Kind::PosixTz => raw,
         })
     }
 
@@ -243,6 +310,12 @@ impl Provider for UciParams {
         let row = self.row(name)?;
         let value = match row.kind {
             Kind::Bool => if value == "true" { "1" } else { "0" }.to_string(),
+            Kind::PosixTz => {
+                super::tz::PosixTz::parse(value).map_err(|e| {
+                    Fault::with_string(FaultCode::INVALID_PARAMETER_VALUE, e.to_string())
+                })?;
+                value.to_string()
+            }
             Kind::Text | Kind::Secret => value.to_string(),
         };
         self.stage.borrow_mut().stage(Op::Set {

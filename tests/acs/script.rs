@@ -40,6 +40,9 @@ pub struct AcsScript {
     /// When each Inform arrived and each session ended (for benchmarks).
     pub inform_times: Vec<std::time::Instant>,
     pub end_times: Vec<std::time::Instant>,
+    /// Every SOAP message of every session as it went over the wire, CPE's
+    /// and ACS's (empty POSTs and 204s left out), for XSD validation.
+    pub wire: Vec<Vec<u8>>,
     in_flight: Option<AcsRequest>,
     version: CwmpVersion,
     next_id: u64,
@@ -70,6 +73,17 @@ impl AcsScript {
 
     /// One HTTP POST from the CPE; `None` answers 204 No Content.
     pub fn handle_post(&mut self, body: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        if !body.iter().all(|b| b.is_ascii_whitespace()) {
+            self.wire.push(body.to_vec());
+        }
+        let answer = self.answer_post(body);
+        if let Ok(Some(reply)) = &answer {
+            self.wire.push(reply.clone());
+        }
+        answer
+    }
+
+    fn answer_post(&mut self, body: &[u8]) -> Result<Option<Vec<u8>>, String> {
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             self.log("CPE → ACS  (empty POST)".into());
             return Ok(self.next_request());

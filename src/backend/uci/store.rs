@@ -69,6 +69,9 @@ pub(crate) struct Locked {
     delta: Option<(PathBuf, File)>,
     /// Whether the delta file held changes that were applied.
     delta_used: bool,
+    /// The file's bytes before the commit (None: there was no file), to
+    /// put back if another package of the same commit cannot be installed.
+    original: Option<Vec<u8>>,
 }
 
 /// A fully prepared new config file, not yet renamed into place.
@@ -238,14 +241,47 @@ impl Store {
             }
             staged.push((locked, package));
         }
-        let mut prepared = Vec::new();
+        // Phase 1: every package's new file is written to its temporary
+        // file. A failure here removes the temporaries: nothing changed.
+        let mut prepared: Vec<Prepared> = Vec::new();
         for (locked, package) in staged {
-            prepared.push(Self::prepare(locked, &package)?);
+            match Self::prepare(locked, &package) {
+                Ok(p) => prepared.push(p),
+                Err(e) => {
+                    for p in &prepared {
+                        let _ = fs::remove_file(&p.temp);
+                    }
+                    return Err(e);
+                }
+            }
         }
-        let mut first_error = None;
-        for p in prepared {
+        // Phase 2: the renames. If one fails (EXDEV when the config file is
+        // a symlink to another file system, EISDIR, ...), the packages
+        // already renamed get their previous bytes back, so a commit of
+        // several packages changes all of them or none (TR-069 A.3.2.1).
+        let mut installed: Vec<&Prepared> = Vec::new();
+        for p in &prepared {
             if let Err(e) = Self::install(p) {
-                first_error.get_or_insert(e);
+                for done in installed.iter().rev() {
+                    if let Err(undo) = Self::restore(done) {
+                        log::error!("uci: cannot restore {}: {undo}", done.locked.path.display());
+                    }
+                }
+                for p in &prepared {
+                    let _ = fs::remove_file(&p.temp);
+                }
+                return Err(e);
+            }
+            installed.push(p);
+        }
+        // Phase 3: the pending deltas that went into the files are emptied,
+        // only now that every file is in place.
+        let mut first_error = None;
+        for p in &prepared {
+            if let (Some((dpath, f)), true) = (&p.locked.delta, p.locked.delta_used) {
+                if let Err(e) = f.set_len(0) {
+                    first_error.get_or_insert(UciError::io(dpath, e));
+                }
             }
         }
         first_error.map_or(Ok(()), Err)
@@ -256,7 +292,7 @@ impl Store {
     fn lock_and_read(&self, pkg: &str) -> Result<(Locked, Package), UciError> {
         Self::check_name(pkg)?;
         let path = self.config_path(pkg);
-        let (config, mode, mut package) =
+        let (config, mode, mut package, original) =
             match OpenOptions::new().read(true).write(true).open(&path) {
                 Ok(mut config) => {
                     lock(&config, &path, true)?;
@@ -268,10 +304,10 @@ impl Store {
                         & 0o7777;
                     let text = read_all(&mut config, &path)?;
                     let package = parse_package(pkg, &text, &path)?;
-                    (Some(config), mode, package)
+                    (Some(config), mode, package, Some(text))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    (None, NEW_FILE_MODE, Package::new(pkg))
+                    (None, NEW_FILE_MODE, Package::new(pkg), None)
                 }
                 Err(e) => return Err(UciError::io(&path, e)),
             };
@@ -293,6 +329,7 @@ impl Store {
             mode,
             delta,
             delta_used,
+            original,
         };
         Ok((locked, package))
     }
@@ -305,41 +342,78 @@ impl Store {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let (temp, mut file) = create_temp(&dir, &package.name)?;
-        let result = lock(&file, &temp, true)
-            .and_then(|_| {
-                file.write_all(file_content(package).as_bytes())
-                    .and_then(|_| file.sync_all())
-                    .map_err(|e| UciError::io(&temp, e))
-            })
-            .and_then(|_| {
-                fs::set_permissions(&temp, fs::Permissions::from_mode(locked.mode))
-                    .map_err(|e| UciError::io(&temp, e))
-            });
-        if let Err(e) = result {
-            let _ = fs::remove_file(&temp);
-            return Err(e);
-        }
+        let temp = write_temp(
+            &dir,
+            &package.name,
+            file_content(package).as_bytes(),
+            locked.mode,
+        )?;
         Ok(Prepared { locked, temp })
     }
 
-    /// Rename the prepared file over the config file and empty the delta.
-    fn install(p: Prepared) -> Result<(), UciError> {
+    /// Renames the prepared file over the config file (through a symlink,
+    /// as libuci does with realpath).
+    fn install(p: &Prepared) -> Result<(), UciError> {
         let target = fs::canonicalize(&p.locked.path).unwrap_or_else(|_| p.locked.path.clone());
-        if let Err(e) = fs::rename(&p.temp, &target) {
-            let _ = fs::remove_file(&p.temp);
+        fs::rename(&p.temp, &target).map_err(|e| UciError::io(&target, e))?;
+        sync_dir(&target);
+        Ok(())
+    }
+
+    /// Undoes [`Store::install`]: the previous bytes go back (by the same
+    /// temp + rename), or the file goes if there was none.
+    fn restore(p: &Prepared) -> Result<(), UciError> {
+        let target = fs::canonicalize(&p.locked.path).unwrap_or_else(|_| p.locked.path.clone());
+        let Some(original) = &p.locked.original else {
+            return fs::remove_file(&target).map_err(|e| UciError::io(&target, e));
+        };
+        let dir = target
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = write_temp(&dir, &name, original, p.locked.mode)?;
+        if let Err(e) = fs::rename(&temp, &target) {
+            let _ = fs::remove_file(&temp);
             return Err(UciError::io(&target, e));
         }
-        if let Some(dir) = target.parent() {
-            // Make the rename itself durable; not fatal where unsupported.
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        if let (Some((dpath, f)), true) = (&p.locked.delta, p.locked.delta_used) {
-            f.set_len(0).map_err(|e| UciError::io(dpath, e))?;
-        }
+        sync_dir(&target);
         Ok(())
+    }
+}
+
+/// Makes a rename in `path`'s directory durable; not fatal where unsupported.
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+}
+
+/// Writes `data` to a new `.<pkg>.uci-XXXXXX` in `dir`, fsynced, with
+/// `mode`; on any error the temporary file is removed.
+fn write_temp(dir: &Path, pkg: &str, data: &[u8], mode: u32) -> Result<PathBuf, UciError> {
+    let (temp, mut file) = create_temp(dir, pkg)?;
+    let result = lock(&file, &temp, true)
+        .and_then(|_| {
+            file.write_all(data)
+                .and_then(|_| file.sync_all())
+                .map_err(|e| UciError::io(&temp, e))
+        })
+        .and_then(|_| {
+            fs::set_permissions(&temp, fs::Permissions::from_mode(mode))
+                .map_err(|e| UciError::io(&temp, e))
+        });
+    match result {
+        Ok(()) => Ok(temp),
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(e)
+        }
     }
 }
 

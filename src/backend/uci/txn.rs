@@ -33,6 +33,17 @@ impl<'s> Transaction<'s> {
         }
     }
 
+    /// Uses `view` as package `pkg`'s current state (a parse the caller
+    /// already holds, as `Store::load` would give it) unless the
+    /// transaction has already read it. [`Transaction::commit`] re-reads
+    /// every file under lock whatever the view was.
+    pub fn seed(&mut self, pkg: &str, view: Package) {
+        self.packages.entry(pkg.to_string()).or_insert(Staged {
+            view,
+            changes: Vec::new(),
+        });
+    }
+
     fn staged(&mut self, pkg: &str) -> Result<&mut Staged, UciError> {
         if !self.packages.contains_key(pkg) {
             let view = self.store.load(pkg)?;
