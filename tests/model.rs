@@ -463,7 +463,7 @@ fn processes_come_from_proc_pid_files() {
         value("Device.DeviceInfo.ProcessStatus.ProcessNumberOfEntries"),
         "3"
     );
-    // Instances in PID order: 1 procd, 2 kthreadd, 1234 dnsmasq.
+    // The PID is the instance number: 1 procd, 2 kthreadd, 1234 dnsmasq.
     let p = "Device.DeviceInfo.ProcessStatus.Process.";
     assert_eq!(value(&format!("{p}1.PID")), "1");
     assert_eq!(value(&format!("{p}1.Command")), "/sbin/procd");
@@ -476,13 +476,20 @@ fn processes_come_from_proc_pid_files() {
     assert_eq!(value(&format!("{p}2.Command")), "[kthreadd]");
     assert_eq!(value(&format!("{p}2.Size")), "0");
     assert_eq!(
-        value(&format!("{p}3.Command")),
+        value(&format!("{p}1234.Command")),
         "/usr/sbin/dnsmasq -C /var/etc/dnsmasq.conf.cfg01411c -k"
     );
-    assert_eq!(value(&format!("{p}3.State")), "Running");
-    assert_eq!(value(&format!("{p}3.Priority")), "25");
-    assert_eq!(value(&format!("{p}3.CPUTime")), "500");
-    // A process that ends keeps no instance; the others keep their numbers.
+    assert_eq!(value(&format!("{p}1234.State")), "Running");
+    assert_eq!(value(&format!("{p}1234.Priority")), "25");
+    assert_eq!(value(&format!("{p}1234.CPUTime")), "500");
+    // A process that ends keeps no instance; the others keep their numbers,
+    // and none of them is written to the state (no flash write per process).
+    assert!(
+        !dm.instance_records()
+            .iter()
+            .any(|row| row[0].contains("ProcessStatus")),
+        "process numbers must not be persisted"
+    );
     fs::remove_dir_all(r.0.join("proc/2")).unwrap();
     assert_eq!(
         get(
@@ -491,7 +498,7 @@ fn processes_come_from_proc_pid_files() {
         ),
         "2"
     );
-    assert_eq!(get(&mut dm, &format!("{p}3.PID")), "1234");
+    assert_eq!(get(&mut dm, &format!("{p}1234.PID")), "1234");
     let gone = dm.get_parameter_values(&[format!("{p}2.PID")]).unwrap_err();
     assert_eq!(gone.fault_code, FaultCode::INVALID_PARAMETER_NAME);
 }

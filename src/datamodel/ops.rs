@@ -328,11 +328,16 @@ impl DataModel {
         else {
             return Ok(Vec::new());
         };
+        let numbered = p.numbers_are_keys(template);
         let found = p.instances(ObjRef {
             template,
             keys: parent_keys,
         })?;
-        Ok(self.instances.sync(table_path, &found))
+        Ok(if numbered {
+            self.instances.sync_numbered(table_path, &found)
+        } else {
+            self.instances.sync(table_path, &found)
+        })
     }
 
     fn collect_object(

@@ -58,6 +58,17 @@ pub trait Provider {
         true
     }
 
+    /// Whether the keys of `table`'s instances are their instance numbers
+    /// (decimal, > 0), for tables of short-lived entries such as processes
+    /// by PID: the engine then neither maps nor persists them. A kernel
+    /// reuses a PID only after wrapping around, so a number still names
+    /// one instance for as long as it exists (TR-069 §A.2.2.1). Default:
+    /// no, numbers are assigned and kept across restarts.
+    fn numbers_are_keys(&self, table: &str) -> bool {
+        let _ = table;
+        false
+    }
+
     /// Stages a new instance of `table`; returns its key.
     fn add(&mut self, table: ObjRef<'_>) -> Result<String, Fault> {
         Err(Fault::with_string(

@@ -30,6 +30,9 @@ pub struct InstanceMap {
 struct Table {
     next: u32,
     entries: Vec<(String, u32)>,
+    /// Numbered by the provider's own keys (see `sync_numbered`): kept
+    /// only to notice vanished instances, never persisted.
+    volatile: bool,
 }
 
 impl Default for Table {
@@ -37,6 +40,7 @@ impl Default for Table {
         Table {
             next: 1,
             entries: Vec::new(),
+            volatile: false,
         }
     }
 }
@@ -75,6 +79,38 @@ impl InstanceMap {
             self.vanished.push(inst);
         }
         self.dirty |= changed;
+        out
+    }
+
+    /// Like [`InstanceMap::sync`] for a table whose keys ARE the instance
+    /// numbers (decimal, > 0; others are skipped): processes by PID. Nothing
+    /// is assigned, so nothing needs persisting — the state file in flash is
+    /// not rewritten each time a process starts or ends. Vanished instances
+    /// are still reported so their attributes go.
+    pub fn sync_numbered(&mut self, table: &str, keys: &[String]) -> Vec<(u32, String)> {
+        let mut out: Vec<(u32, String)> = keys
+            .iter()
+            .filter_map(|k| match k.parse::<u32>() {
+                Ok(n) if n > 0 && n.to_string() == *k => Some((n, k.clone())),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup_by_key(|(n, _)| *n);
+        let t = self.tables.entry(table.to_string()).or_default();
+        t.volatile = true;
+        let gone: Vec<u32> = t
+            .entries
+            .iter()
+            .filter(|(_, n)| out.binary_search_by_key(n, |(m, _)| *m).is_err())
+            .map(|(_, n)| *n)
+            .collect();
+        t.entries = out.iter().map(|(n, k)| (k.clone(), *n)).collect();
+        for n in gone {
+            let inst = format!("{table}{n}.");
+            self.drop_below(&inst);
+            self.vanished.push(inst);
+        }
         out
     }
 
@@ -126,6 +162,7 @@ impl InstanceMap {
     pub fn records(&self) -> Vec<Vec<String>> {
         self.tables
             .iter()
+            .filter(|(_, t)| !t.volatile)
             .map(|(path, t)| {
                 let mut row = vec![path.clone(), t.next.to_string()];
                 for (k, n) in &t.entries {
@@ -162,7 +199,14 @@ impl InstanceMap {
                     }
                 }
             }
-            tables.insert(path.clone(), Table { next, entries });
+            tables.insert(
+                path.clone(),
+                Table {
+                    next,
+                    entries,
+                    volatile: false,
+                },
+            );
         }
         InstanceMap {
             tables,
@@ -519,5 +563,21 @@ mod tests {
             m.take_vanished(),
             vec!["Device.IP.Interface.1.".to_string()]
         );
+    }
+
+    #[test]
+    fn numbered_tables_use_their_keys_and_are_never_persisted() {
+        let t = "Device.DeviceInfo.ProcessStatus.Process.";
+        let mut m = InstanceMap::default();
+        assert_eq!(
+            m.sync_numbered(t, &keys(&["1234", "1", "x", "0", "01"])),
+            vec![(1, "1".to_string()), (1234, "1234".to_string())]
+        );
+        assert!(!m.take_dirty(), "nothing to persist");
+        assert!(m.records().is_empty());
+        m.sync_numbered(t, &keys(&["1", "77"]));
+        assert_eq!(m.take_vanished(), vec![format!("{t}1234.")]);
+        assert!(!m.take_dirty());
+        assert!(m.records().is_empty());
     }
 }

@@ -171,6 +171,12 @@ impl Provider for Processes {
         })
     }
 
+    // The PID is the instance number: a persisted map would rewrite the
+    // state file in flash whenever a process starts or ends.
+    fn numbers_are_keys(&self, _table: &str) -> bool {
+        true
+    }
+
     fn instances(&mut self, _table: ObjRef<'_>) -> Result<Vec<String>, Fault> {
         self.seen = read_all(&self.root);
         Ok(self.seen.keys().map(u32::to_string).collect())
