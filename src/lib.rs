@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod backend;
 pub mod cli;
+pub mod cli_status;
 pub mod config;
 pub mod cwmp;
 pub mod datamodel;

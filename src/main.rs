@@ -4,6 +4,8 @@
 //! cwmpd [--root DIR] [--ubus SOCKET] [run [--once]]   run the agent (default)
 //! cwmpd [--root DIR] check-config     validate /etc/config/cwmp, exit 1 on errors
 //! cwmpd [--root DIR] show configuration [--json]   effective settings
+//! cwmpd [--root DIR] [--ubus SOCKET] show status [--json]
+//!                                     the running agent's status (exit 3: not running)
 //! cwmpd [--root DIR] dhcp-option43 IFACE HEX       udhcpc hook: ACS from option 43
 //! cwmpd --version
 //! ```
@@ -23,7 +25,7 @@ use cwmpd::{cli, dhcp};
 fn usage() -> ExitCode {
     eprintln!(
         "usage: cwmpd [--root DIR] [--ubus SOCKET] [run [--once] | check-config \
-         | show configuration [--json] | dhcp-option43 IFACE HEX] | --version"
+         | show configuration|status [--json] | dhcp-option43 IFACE HEX] | --version"
     );
     ExitCode::from(2)
 }
@@ -83,6 +85,11 @@ fn main() -> ExitCode {
         },
         "show" => match operands.as_slice() {
             [what] if what == "configuration" => show_configuration(&root, json),
+            [what] if what == "status" => {
+                let socket = ubus_socket
+                    .unwrap_or_else(|| root.join(cwmpd::backend::ubus::client::DEFAULT_SOCKET));
+                show_status(&root, &socket, json)
+            }
             _ => usage(),
         },
         "dhcp-option43" => match operands.as_slice() {
@@ -111,6 +118,66 @@ fn show_configuration(root: &Root, json: bool) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Exit status of `show status` when the agent is not running (the LSB
+/// init-script convention for "program is not running").
+const NOT_RUNNING: u8 = 3;
+
+/// `show status`: the running agent's `cwmp status` over ubus.
+fn show_status(root: &Root, socket: &std::path::Path, json: bool) -> ExitCode {
+    use cwmpd::backend::ubus::{BlobValue, Client, Error, Status};
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let reply = runtime.block_on(async {
+        let client = Client::connect(socket).await?;
+        client.set_timeout(std::time::Duration::from_secs(5));
+        client
+            .call(cwmpd::ubus_api::OBJECT, "status", &BlobValue::empty_table())
+            .await
+    });
+    let not_running = |why: String| {
+        let disabled = load_config(root).is_ok_and(|c| !c.cwmp.enable);
+        eprintln!(
+            "cwmpd is not running ({why}){}",
+            if disabled {
+                "; it is disabled: cwmp.cwmp.enable is 0"
+            } else {
+                ""
+            }
+        );
+        ExitCode::from(NOT_RUNNING)
+    };
+    match reply {
+        Ok(status) if json => {
+            println!("{}", cwmpd::backend::ubus::json::to_string(&status));
+            ExitCode::SUCCESS
+        }
+        Ok(status) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            print!("{}", cwmpd::cli_status::render_text(&status, now));
+            ExitCode::SUCCESS
+        }
+        Err(Error::Status(Status::NotFound)) => not_running("no ubus object cwmp".to_string()),
+        Err(e @ (Error::Io(_) | Error::ConnectionClosed)) => {
+            not_running(format!("ubus at {} not reachable: {e}", socket.display()))
+        }
+        Err(e) => {
+            eprintln!("cwmpd status over ubus: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The udhcpc hook's entry: errors are logged and leave everything as it was.

@@ -6,7 +6,10 @@
 //! - `inform {"event": "..."}`: open a session now (default event
 //!   `6 CONNECTION REQUEST`: a connection asked for out of schedule);
 //! - `reload`: re-read `/etc/config/cwmp` (same as SIGHUP);
-//! - `get {"path": "Device.ManagementServer."}`: parameter values, for scripts.
+//! - `get {"path": "Device.ManagementServer."}`: parameter values, for scripts;
+//! - `set {"parameters": {"Device.X": "v", ...}}`: TR-181 values applied as
+//!   one SetParameterValues transaction (all or nothing); a refusal answers
+//!   INVALID_ARGUMENT with the fault and each parameter's fault code.
 //!
 //! This task only translates: the agent's loop owns the state and answers
 //! commands through a channel, so a slow ubus caller never blocks a session.
@@ -18,6 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::backend::ubus::blob::blobmsg_type;
 use crate::backend::ubus::client::{Method, ObjectEvent};
 use crate::backend::ubus::{BlobValue, Client, Error, Status};
+use crate::cwmp::rpc::parameters::{ApplyStatus, ParameterValue};
+use crate::cwmp::{Fault, FaultCode};
 
 /// A snapshot of the agent, updated by its loop.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,6 +98,12 @@ pub enum Command {
         String,
         oneshot::Sender<Result<Vec<(String, String)>, String>>,
     ),
+    /// Values set by a local script: applied like an ACS
+    /// SetParameterValues, but the ParameterKey stays the ACS's.
+    Set(
+        Vec<ParameterValue>,
+        oneshot::Sender<Result<ApplyStatus, Fault>>,
+    ),
     /// netifd reported a change of some interface (not sent by ubus
     /// callers: by the agent's own netifd watcher).
     InterfaceChanged,
@@ -111,6 +122,7 @@ pub async fn serve(
         Method::new("inform").arg("event", blobmsg_type::STRING),
         Method::new("reload"),
         Method::new("get").arg("path", blobmsg_type::STRING),
+        Method::new("set").arg("parameters", blobmsg_type::TABLE),
     ];
     let mut object = client.add_object(OBJECT, &methods).await?;
     while let Some(event) = object.next().await {
@@ -167,8 +179,110 @@ pub async fn serve(
                     }
                 });
             }
+            "set" => {
+                let values = match set_arguments(&req.data) {
+                    Ok(v) => v,
+                    Err(message) => {
+                        reply_error(req, Status::InvalidArgument, &message);
+                        continue;
+                    }
+                };
+                let (tx, rx) = oneshot::channel();
+                if commands.send(Command::Set(values, tx)).await.is_err() {
+                    req.finish(Status::UnknownError);
+                    continue;
+                }
+                tokio::spawn(async move {
+                    match rx.await {
+                        Ok(Ok(status)) => req.reply(BlobValue::table([(
+                            "status",
+                            BlobValue::int(status as i64),
+                        )])),
+                        Ok(Err(fault)) => {
+                            // 9002 is ours, not the caller's doing.
+                            let status = if fault.fault_code == FaultCode::INTERNAL_ERROR {
+                                Status::UnknownError
+                            } else {
+                                Status::InvalidArgument
+                            };
+                            let data = fault_to_blob(&fault);
+                            let _ = req.responder.send_data(data);
+                            req.finish(status);
+                        }
+                        Err(_) => req.finish(Status::UnknownError),
+                    }
+                });
+            }
             _ => req.finish(Status::MethodNotFound),
         }
     }
     Ok(())
+}
+
+/// An error reply a person can read: `{"error": message}` then `status`
+/// (`ubus call` prints the data and exits non-zero).
+fn reply_error(req: crate::backend::ubus::client::Request, status: Status, message: &str) {
+    let _ = req
+        .responder
+        .send_data(BlobValue::table([("error", BlobValue::from(message))]));
+    req.finish(status);
+}
+
+/// `{"parameters": {"Device.X": "v", ...}}` → the values to set. Numbers
+/// and booleans are taken in their TR-069 text form (`3600`, `true`), so
+/// `ubus call cwmp set '{"parameters":{"...Interval":3600}}'` works too;
+/// the data model checks each value against the parameter's type.
+pub fn set_arguments(data: &BlobValue) -> Result<Vec<ParameterValue>, String> {
+    let Some(members) = data.get("parameters").and_then(BlobValue::as_table) else {
+        return Err("expected {\"parameters\": {\"Device.Name\": \"value\", ...}}".into());
+    };
+    if members.is_empty() {
+        return Err("no parameters given".into());
+    }
+    members
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                BlobValue::String(s) => s.clone(),
+                BlobValue::Bool(b) => b.to_string(),
+                v => match v.as_i64() {
+                    Some(n) => n.to_string(),
+                    None => {
+                        return Err(format!("{name}: value must be a string, number or boolean"))
+                    }
+                },
+            };
+            // No xsi:type: the schema's type applies (a script cannot be
+            // expected to name xsd types).
+            Ok(ParameterValue {
+                name: name.clone(),
+                value: text,
+                value_type: None,
+            })
+        })
+        .collect()
+}
+
+/// A SetParameterValues fault as ubus data: the fault, and for 9003 each
+/// refused parameter with its own code (TR-069 §A.3.2.1 SetParameterValuesFault).
+pub fn fault_to_blob(fault: &Fault) -> BlobValue {
+    let mut members = vec![
+        ("fault_code", BlobValue::int(i64::from(fault.fault_code.0))),
+        ("fault_string", fault.fault_string.as_str().into()),
+    ];
+    if !fault.set_parameter_values_faults.is_empty() {
+        let list = fault
+            .set_parameter_values_faults
+            .iter()
+            .map(|f| {
+                BlobValue::table([
+                    ("parameter", BlobValue::from(f.parameter_name.as_str())),
+                    ("fault_code", BlobValue::int(i64::from(f.fault_code.0))),
+                    ("fault_string", f.fault_string.as_str().into()),
+                ])
+            })
+            .collect();
+        members.push(("faults", BlobValue::Array(list)));
+    }
+    BlobValue::table(members)
 }

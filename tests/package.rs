@@ -187,6 +187,61 @@ fn makefile_installs_every_file_of_files_at_its_path() {
     assert!(mk.contains("$(eval $(call RustBinPackage,cwmpd))"));
 }
 
+/// rust-values.mk sets CARGO_PROFILE_RELEASE_PANIC=unwind in the variables
+/// rust-package.mk defines with `=`; our append must follow the include
+/// (before it, the include would reset the variable) and name abort.
+#[test]
+fn makefile_keeps_panic_abort_over_the_feed_default() {
+    let mk = std::fs::read_to_string(repo().join("openwrt/Makefile")).unwrap();
+    let lines: Vec<&str> = mk.lines().collect();
+    let include = lines
+        .iter()
+        .position(|l| l.starts_with("include ") && l.ends_with("/lang/rust/rust-package.mk"))
+        .expect("rust-package.mk include");
+    let fix = lines
+        .iter()
+        .position(|l| *l == "CARGO_PKG_VARS+= CARGO_PROFILE_RELEASE_PANIC=abort")
+        .expect("panic=abort override");
+    assert!(fix > include, "the override must come after the include");
+    let build = lines
+        .iter()
+        .position(|l| l.starts_with("$(eval $(call RustBinPackage"))
+        .unwrap();
+    assert!(fix < build);
+    // Cargo.toml itself asks for abort (the CI and SDK builds agree).
+    let cargo = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let release = cargo.split("[profile.release]").nth(1).unwrap();
+    let release = release.split("\n[").next().unwrap();
+    assert!(release.lines().any(|l| l.trim() == "panic = \"abort\""));
+}
+
+/// The CI scripts (bash) are held to the same lint as the package's shell
+/// files.
+#[test]
+fn ci_scripts_are_shellcheck_clean() {
+    let dir = repo().join(".ci");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if !text.starts_with("#!/usr/bin/env bash") && !text.starts_with("#!/bin/sh") {
+            continue;
+        }
+        let sc = Command::new("shellcheck")
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|e| panic!("shellcheck is required (.ci/deps installs it): {e}"));
+        assert!(
+            sc.status.success(),
+            "shellcheck {}:\n{}",
+            path.display(),
+            stdout(&sc)
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} scripts under .ci/");
+}
+
 #[test]
 fn makefile_version_is_cargo_version() {
     // Run the Makefile's own $(shell ...) for PKG_VERSION on this tree.
@@ -637,7 +692,9 @@ fn show_configuration_refuses_a_bad_file() {
     assert!(stderr(&out).contains("cwmp.cpe.port"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
     assert_eq!(s.cwmpd(&["show"]).status.code(), Some(2));
-    assert_eq!(s.cwmpd(&["show", "status"]).status.code(), Some(2));
+    // `show status` exists (tests/ubus_api.rs); an unknown subject is a
+    // usage error.
+    assert_eq!(s.cwmpd(&["show", "everything"]).status.code(), Some(2));
 }
 
 /// Every option of the shipped /etc/config/cwmp, as `cwmp.<section>.<option>`.

@@ -3,6 +3,8 @@
 //! is not installable here). The agent is the real `cwmpd` binary.
 
 mod acs;
+#[path = "common/real_uci.rs"]
+mod real_uci;
 mod ubus_broker;
 
 use std::process::{Child, Command, Stdio};
@@ -11,7 +13,10 @@ use std::time::{Duration, Instant};
 use acs::http::Auth;
 use acs::script::AcsScript;
 use acs::scripted::ScriptedAcs;
-use cwmpd::backend::ubus::{BlobValue, Client};
+use cwmpd::backend::ubus::{json, BlobValue, Client, Status};
+use cwmpd::cwmp::rpc::parameters::{ParameterValue, SetParameterValues};
+use cwmpd::cwmp::xsd::ValueType;
+use cwmpd::cwmp::AcsRequest;
 use ubus_broker::Broker;
 
 struct Agent(Child);
@@ -241,5 +246,364 @@ async fn ip_interface_state_from_netifd_through_the_agent() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(seen, "192.0.2.77");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The `cwmp` object, once the agent has published it.
+async fn object_ready(ubus: &Client) {
+    for _ in 0..200 {
+        if ubus.lookup("cwmp").await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the agent never published the cwmp object");
+}
+
+fn set_args(pairs: &[(&str, BlobValue)]) -> BlobValue {
+    BlobValue::table([(
+        "parameters",
+        BlobValue::table(pairs.iter().map(|(k, v)| (k.to_string(), v.clone()))),
+    )])
+}
+
+async fn get_value(ubus: &Client, name: &str) -> String {
+    let values = ubus
+        .call(
+            "cwmp",
+            "get",
+            &BlobValue::table([("path", BlobValue::from(name))]),
+        )
+        .await
+        .unwrap();
+    values
+        .get(name)
+        .and_then(BlobValue::as_str)
+        .unwrap_or_else(|| panic!("{name} missing in {values:?}"))
+        .to_string()
+}
+
+/// `set`: applied through the data model's SetParameterValues transaction
+/// into UCI (read back with the real `uci`); the ACS's ParameterKey stays;
+/// a local change of an active-notification parameter (ProvisioningCode,
+/// TR-181 forced active) opens a `4 VALUE CHANGE` session carrying it; and
+/// a new ManagementServer.URL is picked up by the same reload an ACS SPV
+/// triggers: the agent bootstraps at the new ACS.
+#[tokio::test]
+async fn set_applies_values_like_an_acs_spv() {
+    let broker = Broker::start("cwmp-set");
+    let mut script = AcsScript::new();
+    script.push(AcsRequest::SetParameterValues(SetParameterValues {
+        parameter_list: vec![ParameterValue::new(
+            "Device.ManagementServer.PeriodicInformEnable",
+            "false",
+            ValueType::Boolean,
+        )],
+        parameter_key: "acs-key-7".into(),
+    }));
+    let acs = ScriptedAcs::start(script, Auth::None, None).await;
+    let (_agent, root) = start_agent("set", &broker, &acs, "");
+    wait_for("first session", || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let ubus = Client::connect(broker.socket()).await.unwrap();
+    object_ready(&ubus).await;
+
+    let (status, replies) = ubus
+        .call_with_status(
+            "cwmp",
+            "set",
+            &set_args(&[
+                // A number and a string: scripts may send either.
+                (
+                    "Device.ManagementServer.PeriodicInformInterval",
+                    BlobValue::int(1234),
+                ),
+                ("Device.DeviceInfo.ProvisioningCode", "LOCAL-1".into()),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, Status::Ok, "{replies:?}");
+    assert_eq!(
+        replies[0].get("status").and_then(BlobValue::as_i64),
+        Some(0)
+    );
+
+    let uci = real_uci::RealUci::locate();
+    let conf = root.join("etc/config");
+    let save = root.join("uci-save");
+    std::fs::create_dir_all(&save).unwrap();
+    for (key, want) in [
+        ("cwmp.cpe.periodic_interval", "1234"),
+        ("cwmp.cpe.provisioning_code", "LOCAL-1"),
+    ] {
+        let out = uci.run(&conf, &save, &["get", key]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want, "{key}");
+    }
+    assert_eq!(
+        get_value(&ubus, "Device.ManagementServer.ParameterKey").await,
+        "acs-key-7",
+        "a local set must leave the ACS's ParameterKey"
+    );
+
+    wait_for("value change session", || {
+        acs.script.lock().unwrap().informs.len() >= 2
+    })
+    .await;
+    {
+        let s = acs.script.lock().unwrap();
+        assert_eq!(s.event_codes(1), ["4 VALUE CHANGE"]);
+        assert!(
+            s.informs[1]
+                .parameter_list
+                .iter()
+                .any(|p| p.name == "Device.DeviceInfo.ProvisioningCode" && p.value == "LOCAL-1"),
+            "{:?}",
+            s.informs[1].parameter_list
+        );
+    }
+
+    // A new ACS URL set locally: the agent re-reads its configuration and
+    // bootstraps there (TR-069 §3.7.1.5: BOOTSTRAP for a new ACS URL).
+    let acs2 = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
+    let (status, replies) = ubus
+        .call_with_status(
+            "cwmp",
+            "set",
+            &set_args(&[("Device.ManagementServer.URL", acs2.url().into())]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, Status::Ok, "{replies:?}");
+    wait_for("session at the new ACS", || {
+        !acs2.script.lock().unwrap().informs.is_empty()
+    })
+    .await;
+    let events = acs2.script.lock().unwrap().event_codes(0);
+    assert!(events.iter().any(|e| e == "0 BOOTSTRAP"), "{events:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `set` is all or nothing: one bad value and one read-only parameter
+/// among good ones → INVALID_ARGUMENT with fault 9003 and each refused
+/// parameter's own code (9007, 9008), and the configuration files stay
+/// byte-identical. Malformed arguments are refused with a message.
+#[tokio::test]
+async fn set_refuses_bad_values_and_changes_nothing() {
+    let broker = Broker::start("cwmp-set-bad");
+    let acs = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
+    let (_agent, root) = start_agent("setbad", &broker, &acs, "");
+    wait_for("first session", || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let ubus = Client::connect(broker.socket()).await.unwrap();
+    object_ready(&ubus).await;
+    let config = root.join("etc/config/cwmp");
+    let before = std::fs::read(&config).unwrap();
+
+    let (status, replies) = ubus
+        .call_with_status(
+            "cwmp",
+            "set",
+            &set_args(&[
+                // Good on its own (the file says periodic_inform '0').
+                (
+                    "Device.ManagementServer.PeriodicInformEnable",
+                    "true".into(),
+                ),
+                (
+                    "Device.ManagementServer.PeriodicInformInterval",
+                    "soon".into(),
+                ),
+                ("Device.DeviceInfo.Manufacturer", "Someone".into()),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, Status::InvalidArgument);
+    let reply = &replies[0];
+    assert_eq!(
+        reply.get("fault_code").and_then(BlobValue::as_i64),
+        Some(9003)
+    );
+    let faults: Vec<(String, i64)> = reply
+        .get("faults")
+        .and_then(BlobValue::as_array)
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f.get("parameter")
+                    .and_then(BlobValue::as_str)
+                    .unwrap()
+                    .to_string(),
+                f.get("fault_code").and_then(BlobValue::as_i64).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            (
+                "Device.ManagementServer.PeriodicInformInterval".to_string(),
+                9007
+            ),
+            ("Device.DeviceInfo.Manufacturer".to_string(), 9008),
+        ]
+    );
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+    assert_eq!(
+        get_value(&ubus, "Device.ManagementServer.PeriodicInformEnable").await,
+        "false"
+    );
+
+    for (args, what) in [
+        (BlobValue::empty_table(), "no parameters"),
+        (
+            BlobValue::table([("parameters", BlobValue::from("Device.X=1"))]),
+            "parameters not a table",
+        ),
+        (set_args(&[]), "empty table"),
+        (
+            set_args(&[(
+                "Device.ManagementServer.PeriodicInformEnable",
+                BlobValue::table([("x", BlobValue::from(1))]),
+            )]),
+            "a table as a value",
+        ),
+    ] {
+        let (status, replies) = ubus.call_with_status("cwmp", "set", &args).await.unwrap();
+        assert_eq!(status, Status::InvalidArgument, "{what}");
+        let message = replies[0].get("error").and_then(BlobValue::as_str);
+        assert!(
+            message.is_some_and(|m| !m.is_empty()),
+            "{what}: {replies:?}"
+        );
+    }
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `cwmpd show status` as a child process; async because the broker runs
+/// on this test's runtime and must keep answering meanwhile.
+async fn show_status(
+    root: &std::path::Path,
+    socket: &std::path::Path,
+    json: bool,
+) -> std::process::Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cwmpd"));
+    cmd.arg("--root")
+        .arg(root)
+        .arg("--ubus")
+        .arg(socket)
+        .args(["show", "status"]);
+    if json {
+        cmd.arg("--json");
+    }
+    cmd.output().await.unwrap()
+}
+
+/// `cwmpd show status`: the running agent's snapshot for a person, and the
+/// same data as JSON for scripts; exit 3 with a clear message when the
+/// agent is not there.
+#[tokio::test]
+async fn show_status_reads_the_running_agent() {
+    let broker = Broker::start("cwmp-show");
+    let acs = ScriptedAcs::start(AcsScript::new(), Auth::None, None).await;
+
+    // Before the agent runs: ubusd there, no cwmp object.
+    let idle = std::env::temp_dir().join(format!("cwmpd-show-idle-{}", std::process::id()));
+    std::fs::create_dir_all(idle.join("etc/config")).unwrap();
+    std::fs::write(
+        idle.join("etc/config/cwmp"),
+        "config cwmp 'cwmp'\n\toption enable '0'\n",
+    )
+    .unwrap();
+    let out = show_status(&idle, broker.socket(), false).await;
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim(),
+        "cwmpd is not running (no ubus object cwmp); it is disabled: cwmp.cwmp.enable is 0"
+    );
+    assert!(out.stdout.is_empty());
+    // No ubusd at all.
+    let out = show_status(&idle, &idle.join("no-ubus.sock"), true).await;
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("cwmpd is not running (ubus at ")
+            && err.contains("no-ubus.sock not reachable"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&idle);
+
+    let (agent, root) = start_agent("show", &broker, &acs, "");
+    wait_for("first session", || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let ubus = Client::connect(broker.socket()).await.unwrap();
+    object_ready(&ubus).await;
+    // The snapshot is updated right after the session's end is recorded.
+    let mut text = String::new();
+    for _ in 0..100 {
+        let out = show_status(&root, broker.socket(), false).await;
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        text = String::from_utf8(out.stdout).unwrap();
+        if text.contains("Sessions succeeded     : 1\n") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let field = |label: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .and_then(|rest| rest.trim_start().strip_prefix(": "))
+            .unwrap_or_else(|| panic!("{label} missing in\n{text}"))
+            .to_string()
+    };
+    assert_eq!(field("CWMP status"), "enable");
+    assert_eq!(field("ACS URL "), acs.url());
+    assert_eq!(field("ACS URL source"), "configuration (cwmp.acs.url)");
+    assert!(field("Connection Request URL").starts_with("http://127.0.0.1:"));
+    assert!(field("Last session end").ends_with(" ago)"), "{text}");
+    assert_eq!(field("Last session result"), "success");
+    assert_eq!(field("Next periodic inform"), "not scheduled");
+    assert_eq!(field("Retry count"), "0");
+    assert_eq!(field("Pending events"), "none");
+    assert_eq!(field("Sessions succeeded"), "1");
+    assert_eq!(field("Sessions failed"), "0");
+    assert_eq!(text.lines().count(), 13, "{text}");
+
+    let out = show_status(&root, broker.socket(), true).await;
+    assert_eq!(out.status.code(), Some(0));
+    let parsed = json::parse(&String::from_utf8(out.stdout).unwrap()).unwrap();
+    let live = ubus
+        .call("cwmp", "status", &BlobValue::empty_table())
+        .await
+        .unwrap();
+    assert_eq!(
+        parsed, live,
+        "--json is the agent's snapshot as ubus gives it"
+    );
+
+    // The agent stops: not running again.
+    drop(agent);
+    let mut code = None;
+    for _ in 0..100 {
+        code = show_status(&root, broker.socket(), false)
+            .await
+            .status
+            .code();
+        if code == Some(3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(code, Some(3));
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -34,6 +34,8 @@ use super::identity::Identity;
 use super::schedule::next_periodic_inform;
 use super::settings::{AcsTarget, Settings};
 
+mod local_set;
+
 /// Loads the configuration afresh (UCI `cwmp` → `Settings`); `Err` lists
 /// the bad options, and the agent keeps its last good settings.
 pub type SettingsLoader = Box<dyn FnMut() -> Result<Settings, Vec<String>>>;
@@ -320,6 +322,9 @@ impl Agent {
                     .map(|list| list.into_iter().map(|p| (p.name, p.value)).collect())
                     .map_err(|f| f.fault_string);
                 let _ = reply.send(result);
+            }
+            Command::Set(values, reply) => {
+                let _ = reply.send(self.local_set(&values));
             }
         }
     }

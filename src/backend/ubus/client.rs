@@ -17,7 +17,7 @@ use super::msg::{self, Attrs, Message, MsgType, FRAME_PREFIX_LEN};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -339,7 +339,8 @@ struct State {
 struct Shared {
     tx: mpsc::UnboundedSender<Vec<u8>>,
     state: Mutex<State>,
-    timeout_ms: AtomicU64,
+    /// 32-bit: MIPS32 routers have no 64-bit atomics (~49 days is plenty).
+    timeout_ms: AtomicU32,
     closed: watch::Receiver<bool>,
 }
 
@@ -563,7 +564,7 @@ impl Client {
         let shared = Arc::new(Shared {
             tx,
             state: Mutex::new(State::default()),
-            timeout_ms: AtomicU64::new(DEFAULT_TIMEOUT.as_millis() as u64),
+            timeout_ms: AtomicU32::new(DEFAULT_TIMEOUT.as_millis() as u32),
             closed: closed_rx,
         });
         let writer = tokio::spawn(write_loop(w, wrx));
@@ -594,9 +595,10 @@ impl Client {
 
     /// Sets the timeout of every later request of this connection.
     pub fn set_timeout(&self, t: Duration) {
-        self.shared()
-            .timeout_ms
-            .store(t.as_millis() as u64, Ordering::Relaxed);
+        self.shared().timeout_ms.store(
+            u32::try_from(t.as_millis()).unwrap_or(u32::MAX),
+            Ordering::Relaxed,
+        );
     }
 
     pub fn is_connected(&self) -> bool {
@@ -622,6 +624,22 @@ impl Client {
         attrs: Attrs,
         new_object: Option<Sink>,
     ) -> Result<Vec<Message>, Error> {
+        match self.request_status(kind, peer, attrs, new_object).await? {
+            (Status::Ok, replies) => Ok(replies),
+            (status, _) => Err(Error::Status(status)),
+        }
+    }
+
+    /// As `request`, but a non-OK status comes back with the DATA replies
+    /// that preceded it (a method may explain its refusal, as `ubus call`
+    /// shows).
+    async fn request_status(
+        &self,
+        kind: MsgType,
+        peer: u32,
+        attrs: Attrs,
+        new_object: Option<Sink>,
+    ) -> Result<(Status, Vec<Message>), Error> {
         let shared = self.shared();
         if !self.is_connected() {
             return Err(Error::ConnectionClosed);
@@ -654,7 +672,7 @@ impl Client {
             shared.state().pending.remove(&seq);
             return Err(Error::ConnectionClosed);
         }
-        let timeout = Duration::from_millis(shared.timeout_ms.load(Ordering::Relaxed));
+        let timeout = Duration::from_millis(u64::from(shared.timeout_ms.load(Ordering::Relaxed)));
         let collect = async {
             let mut replies = Vec::new();
             while let Some(m) = rx.recv().await {
@@ -663,12 +681,7 @@ impl Client {
                     let Some(code) = m.attrs.status else {
                         return Err(Error::Protocol("STATUS without a status code".into()));
                     };
-                    let status = Status::from_code(code);
-                    return if status == Status::Ok {
-                        Ok(replies)
-                    } else {
-                        Err(Error::Status(status))
-                    };
+                    return Ok((Status::from_code(code), replies));
                 }
                 replies.push(m);
             }
@@ -756,6 +769,31 @@ impl Client {
         } else {
             replies.swap_remove(0)
         })
+    }
+
+    /// LOOKUP then INVOKE, keeping the reply tables whatever the final
+    /// status: `(status, replies)`. Transport failures are still errors.
+    pub async fn call_with_status(
+        &self,
+        path: &str,
+        method: &str,
+        args: &BlobValue,
+    ) -> Result<(Status, Vec<BlobValue>), Error> {
+        table_or_err(args)?;
+        let obj = self.lookup(path).await?;
+        let attrs = Attrs {
+            objid: Some(obj.id),
+            method: Some(method.to_owned()),
+            data: Some(args.clone()),
+            ..Attrs::default()
+        };
+        let (status, replies) = self
+            .request_status(MsgType::Invoke, obj.id, attrs, None)
+            .await?;
+        Ok((
+            status,
+            replies.into_iter().filter_map(|m| m.attrs.data).collect(),
+        ))
     }
 
     async fn add_raw(&self, attrs: Attrs, sink: Sink) -> Result<u32, Error> {
