@@ -515,6 +515,74 @@ async fn schedule_inform_survives_a_restart_and_reports_its_command_key() {
         .any(|e| e.event_code.as_str() == "3 SCHEDULED"));
 }
 
+/// `cwmp.cpe.schedule_time` (the vendor's one-shot connection): one
+/// `3 SCHEDULED` session when the time comes, and never again for that
+/// time — not after a restart, not after a reload; a new time fires once.
+#[tokio::test]
+async fn schedule_time_fires_once_across_restart_and_reload() {
+    use cwmpd::cwmp::xsd::DateTime;
+    let root = scratch("schedtime");
+    let acs = TestAcs::start(AcsScript::new(), Auth::None, None).await;
+    let at = |secs_from_now: i64| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        format!(
+            "\toption schedule_time '{}'\n",
+            DateTime::from_unix(now + secs_from_now)
+        )
+    };
+    let scheduled = |acs: &TestAcs| {
+        acs.script
+            .lock()
+            .unwrap()
+            .informs
+            .iter()
+            .filter(|i| {
+                i.events
+                    .iter()
+                    .any(|e| e.event_code.as_str() == "3 SCHEDULED")
+            })
+            .count()
+    };
+    write_config(&root.0, &acs.url(), &at(2));
+    let agent = start_agent(&root.0);
+    wait_for("scheduled session", 20, || scheduled(&acs) == 1).await;
+    let state = root.0.join("etc/cwmpd/state");
+    wait_for("served time recorded", 10, || {
+        std::fs::read_to_string(&state).is_ok_and(|s| s.contains("schedule_time_done\t"))
+    })
+    .await;
+    drop(agent);
+    let before = acs.script.lock().unwrap().informs.len();
+
+    // Restart with the time now in the past: a BOOT session, no SCHEDULED.
+    let agent = start_agent(&root.0);
+    wait_for("boot session", 20, || {
+        acs.script.lock().unwrap().informs.len() > before
+    })
+    .await;
+    assert_eq!(events(&acs, before), ["1 BOOT"]);
+    // A reload (SIGHUP) with the same time changes nothing either.
+    let pid = agent.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(scheduled(&acs), 1);
+    // A new time fires once more.
+    write_config(&root.0, &acs.url(), &at(1));
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    wait_for("second scheduled session", 20, || scheduled(&acs) == 2).await;
+}
+
 #[tokio::test]
 async fn reboot_then_boot_and_m_reboot_with_the_command_key() {
     use cwmpd::cwmp::rpc::control::Reboot;

@@ -57,7 +57,9 @@ pub struct Agent {
     /// ScheduleInform RPCs not yet due: (Unix time due, CommandKey).
     /// Persisted, so a restart before the time keeps the promise.
     scheduled: Vec<(i64, String)>,
-    schedule_time_done: bool,
+    /// The `cwmp.cpe.schedule_time` already served. Persisted, so neither a
+    /// restart nor a reload fires a past time again; a new time fires once.
+    schedule_time_done: Option<i64>,
     cr_rx: mpsc::Receiver<ConnectionRequest>,
     cr_tx: mpsc::Sender<ConnectionRequest>,
     cr_task: Option<tokio::task::JoinHandle<()>>,
@@ -94,6 +96,7 @@ const WATCH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// State-file record of a pending ScheduleInform: `due<TAB>CommandKey`.
 const SCHEDULE_RECORD: &str = "schedule_inform";
+const SCHEDULE_TIME_DONE_RECORD: &str = "schedule_time_done";
 
 fn unix_now() -> i64 {
     SystemTime::now()
@@ -173,7 +176,7 @@ impl Agent {
             next_periodic: None,
             last_periodic: unix_now(),
             scheduled: Vec::new(),
-            schedule_time_done: false,
+            schedule_time_done: None,
             cr_rx,
             cr_tx,
             cr_task: None,
@@ -201,6 +204,10 @@ impl Agent {
                 _ => None,
             })
             .collect();
+        agent.schedule_time_done = agent
+            .state
+            .records(SCHEDULE_TIME_DONE_RECORD)
+            .find_map(|row| row.first()?.parse().ok());
         agent.restore_value_changes();
         agent.check_bootstrap();
         if agent.state.cr_path.is_none() {
@@ -377,6 +384,9 @@ impl Agent {
             .map(|(due, key)| vec![due.to_string(), key.clone()])
             .collect();
         self.state.set_records(SCHEDULE_RECORD, rows);
+        let done = self.schedule_time_done.map(|t| vec![t.to_string()]);
+        self.state
+            .set_records(SCHEDULE_TIME_DONE_RECORD, done.into_iter().collect());
         self.transfers.save(&mut self.state);
         self.state.set_records(
             super::value_changes::RECORD,
@@ -588,7 +598,7 @@ impl Agent {
         if let Some(t) = self
             .settings
             .schedule_time
-            .filter(|_| !self.schedule_time_done)
+            .filter(|t| self.schedule_time_done != Some(*t))
         {
             consider(in_secs(t));
         }
@@ -626,13 +636,13 @@ impl Agent {
         if let Some(t) = self
             .settings
             .schedule_time
-            .filter(|t| *t <= now_unix && !self.schedule_time_done)
+            .filter(|t| *t <= now_unix && self.schedule_time_done != Some(*t))
         {
             // The vendor's one-shot "schedule a connection initiation":
             // reported as 3 SCHEDULED (it is a scheduled Inform, though not
             // from the ScheduleInform RPC, so without M ScheduleInform).
             log::info!("scheduled connection time {t} reached");
-            self.schedule_time_done = true;
+            self.schedule_time_done = Some(t);
             self.events.raise(EventCode::SCHEDULED, "");
             self.session_wanted = true;
         }
@@ -649,7 +659,6 @@ impl Agent {
                     || new.cr_path != self.settings.cr_path;
                 self.settings = new;
                 self.next_periodic = None;
-                self.schedule_time_done = false;
                 self.check_bootstrap();
                 self.persist();
                 if cr_changed && self.cr_task.is_some() {
