@@ -10,7 +10,7 @@
 use super::error::{Stage, TransferError};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -21,8 +21,10 @@ use tokio::time::Instant;
 #[derive(Debug)]
 pub(crate) struct Progress {
     start: Instant,
-    /// Milliseconds after `start` of the last byte moved.
-    last_ms: AtomicU64,
+    /// Milliseconds after `start` of the last byte moved. 32 bits because
+    /// 32-bit MIPS has no 64-bit atomics; it saturates after 49 days, past
+    /// which a transfer is no longer watched for stalls.
+    last_ms: AtomicU32,
     idle: Duration,
 }
 
@@ -37,7 +39,7 @@ impl Progress {
         };
         Arc::new(Progress {
             start: Instant::now(),
-            last_ms: AtomicU64::new(0),
+            last_ms: AtomicU32::new(0),
             idle,
         })
     }
@@ -45,14 +47,16 @@ impl Progress {
     /// Records activity now (also called when a new phase starts, so the
     /// time spent on local work does not count as a stall).
     pub(crate) fn touch(&self) {
-        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let ms = u32::try_from(self.start.elapsed().as_millis()).unwrap_or(u32::MAX);
         self.last_ms.fetch_max(ms, Ordering::Relaxed);
     }
 
     /// `None` when the timeout is too large to represent (no stall ever).
     fn deadline(&self) -> Option<Instant> {
         self.start
-            .checked_add(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))?
+            .checked_add(Duration::from_millis(u64::from(
+                self.last_ms.load(Ordering::Relaxed),
+            )))?
             .checked_add(self.idle)
     }
 
