@@ -61,6 +61,34 @@ fn origin(code: &str) -> String {
     }
 }
 
+/// One queue entry in words: `fw-1 download (1 Firmware Upgrade Image)
+/// running, 1234 bytes so far`.
+fn transfer(t: &BlobValue, now: i64) -> String {
+    let field = |k: &str| t.get(k).and_then(BlobValue::as_str).unwrap_or("?");
+    let state = match field("state") {
+        "queued" => match t.get("due").and_then(BlobValue::as_i64) {
+            Some(due) if due > now => format!("queued, not before {}", utc(due)),
+            _ => "queued".to_string(),
+        },
+        "waiting_window" => "waiting for its time window".to_string(),
+        "running" => match t.get("bytes").and_then(BlobValue::as_i64) {
+            Some(b) => format!("running, {b} bytes so far"),
+            None => "running".to_string(),
+        },
+        "completed" => format!(
+            "completed with fault {}, TransferComplete not yet acknowledged",
+            number(t.get("fault_code"))
+        ),
+        other => other.to_string(),
+    };
+    format!(
+        "{} {} ({}) {state}",
+        field("command_key"),
+        field("kind"),
+        field("file_type")
+    )
+}
+
 /// Rows of `label : value`, in the order a person reads them.
 pub fn rows(status: &BlobValue, now: i64) -> Vec<(&'static str, String)> {
     let get = |k: &str| status.get(k);
@@ -92,6 +120,31 @@ pub fn rows(status: &BlobValue, now: i64) -> Vec<(&'static str, String)> {
             .map(|e| e.as_str().unwrap_or("?"))
             .collect::<Vec<_>>()
             .join(", "),
+    };
+    let transfers = match get("transfers").and_then(BlobValue::as_array) {
+        None => "?".to_string(),
+        Some([]) => "none".to_string(),
+        Some(list) => list
+            .iter()
+            .map(|t| transfer(t, now))
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let last_transfer = get("last_transfer");
+    let last_transfer = match (
+        last_transfer.and_then(|l| l.get("command_key")),
+        last_transfer
+            .and_then(|l| l.get("time"))
+            .and_then(BlobValue::as_i64),
+    ) {
+        (_, Some(0)) => "none".to_string(),
+        (Some(key), time) => format!(
+            "{} fault {} at {}",
+            text(Some(key)),
+            number(last_transfer.and_then(|l| l.get("fault_code"))),
+            when_past(time, now)
+        ),
+        _ => "?".to_string(),
     };
     vec![
         ("CWMP status", enabled),
@@ -136,6 +189,8 @@ pub fn rows(status: &BlobValue, now: i64) -> Vec<(&'static str, String)> {
             "Sessions failed",
             number(counters.and_then(|c| c.get("sessions_failed"))),
         ),
+        ("Transfers", transfers),
+        ("Last transfer", last_transfer),
     ]
 }
 
@@ -156,6 +211,7 @@ pub fn render_text(status: &BlobValue, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transfer::status::{LastTransfer, TransferStatus};
     use crate::ubus_api::AgentStatus;
 
     #[test]
@@ -175,6 +231,36 @@ mod tests {
             pending_events: vec!["1 BOOT".into(), "2 PERIODIC".into()],
             sessions_ok: 8,
             sessions_failed: 2,
+            transfers: vec![
+                TransferStatus {
+                    command_key: "fw-1".into(),
+                    kind: "download",
+                    file_type: "1 Firmware Upgrade Image".into(),
+                    url: "https://files.example/fw.bin".into(),
+                    state: "running",
+                    due: 0,
+                    fault_code: 0,
+                    fault_string: String::new(),
+                    progress_file: None,
+                },
+                TransferStatus {
+                    command_key: "up-1".into(),
+                    kind: "upload",
+                    file_type: "2 Vendor Log File".into(),
+                    url: "http://files.example/up".into(),
+                    state: "completed",
+                    due: 0,
+                    fault_code: 9011,
+                    fault_string: "server said 500".into(),
+                    progress_file: None,
+                },
+            ],
+            last_transfer: Some(LastTransfer {
+                command_key: "up-1".into(),
+                fault_code: 9011,
+                fault_string: "server said 500".into(),
+                time: now - 5,
+            }),
         };
         let text = render_text(&st.to_blob(), now);
         let lines: Vec<&str> = text.lines().collect();
@@ -194,6 +280,10 @@ mod tests {
                 "Pending events         : 1 BOOT, 2 PERIODIC",
                 "Sessions succeeded     : 8",
                 "Sessions failed        : 2",
+                "Transfers              : fw-1 download (1 Firmware Upgrade Image) running; \
+                 up-1 upload (2 Vendor Log File) completed with fault 9011, \
+                 TransferComplete not yet acknowledged",
+                "Last transfer          : up-1 fault 9011 at 2025-11-21 18:33:15 UTC (5s ago)",
             ]
         );
     }
@@ -206,6 +296,8 @@ mod tests {
         assert!(text.contains("Next periodic inform   : not scheduled\n"));
         assert!(text.contains("ACS URL                : none\n"));
         assert!(text.contains("Pending events         : none\n"));
+        assert!(text.contains("Transfers              : none\n"), "{text}");
+        assert!(text.contains("Last transfer          : none\n"), "{text}");
         let partial = render_text(&BlobValue::empty_table(), 1000);
         assert!(
             partial.contains("Retry count            : ?\n"),

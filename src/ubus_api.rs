@@ -23,6 +23,7 @@ use crate::backend::ubus::client::{Method, ObjectEvent};
 use crate::backend::ubus::{BlobValue, Client, Error, Status};
 use crate::cwmp::rpc::parameters::{ApplyStatus, ParameterValue};
 use crate::cwmp::{Fault, FaultCode};
+use crate::transfer::status::{LastTransfer, TransferStatus};
 
 /// A snapshot of the agent, updated by its loop.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,6 +44,9 @@ pub struct AgentStatus {
     pub pending_events: Vec<String>,
     pub sessions_ok: u64,
     pub sessions_failed: u64,
+    /// The transfer queue (no credentials; see `transfer::status`).
+    pub transfers: Vec<TransferStatus>,
+    pub last_transfer: Option<LastTransfer>,
 }
 
 impl AgentStatus {
@@ -82,6 +86,14 @@ impl AgentStatus {
                     ("sessions_ok", int(self.sessions_ok as i64)),
                     ("sessions_failed", int(self.sessions_failed as i64)),
                 ]),
+            ),
+            (
+                "transfers",
+                BlobValue::Array(self.transfers.iter().map(TransferStatus::to_blob).collect()),
+            ),
+            (
+                "last_transfer",
+                self.last_transfer.clone().unwrap_or_default().to_blob(),
             ),
         ])
     }

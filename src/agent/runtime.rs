@@ -265,6 +265,7 @@ impl Agent {
                 .iter()
                 .map(|e| e.event_code.to_string())
                 .collect();
+            (st.transfers, st.last_transfer) = self.transfers.status(unix_now(), &self.root);
         }
     }
 
@@ -826,6 +827,12 @@ impl Agent {
                 let result = drive(&mut session, &mut link, &mut handler, |ev| {
                     if let SessionEvent::RequestAcknowledged(i) = ev {
                         acknowledged.push(*i);
+                        // Persist at once: a crash after this point must not
+                        // send this TransferComplete again.
+                        if let Some(tc) = completions.get(*i) {
+                            Transfers::acknowledged_in_state(state, events, tc);
+                            let _ = store.save(state);
+                        }
                     }
                     if *ev == SessionEvent::InformAcknowledged {
                         // Persist at once: a crash after this point must not

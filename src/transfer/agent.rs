@@ -36,6 +36,7 @@ use super::config_file::{classify, ConfigFile, MAX_EXPORT_TEXT};
 use super::error::Direction;
 use super::queue::{self, fault, Kind, Phase, Queue};
 use super::rpc::redact_url;
+use super::status::{self, LastTransfer, TransferStatus};
 use super::window::{after_failure, decide, Decision};
 
 /// Where a download lands (router path; /tmp is RAM on OpenWrt, which is
@@ -82,6 +83,9 @@ pub struct Transfers {
     /// its own (`cwmp`) settings, as procd's reload trigger makes it do on
     /// a router.
     pub config_imported: bool,
+    /// The latest finished transfer, for the status (kept after its
+    /// TransferComplete is acknowledged and the entry left the queue).
+    last: Option<LastTransfer>,
     guard: Option<Guard>,
     guard_deadline: Option<Instant>,
     tx: mpsc::UnboundedSender<JobResult>,
@@ -156,6 +160,7 @@ impl Transfers {
             Instant::now() + delay
         });
         let t = Transfers {
+            last: status::last_in(&queue),
             queue,
             config_imported: false,
             guard,
@@ -224,6 +229,29 @@ impl Transfers {
             events.request_acknowledged(Completion::TransferCompleteResponse, &tc.command_key);
             log::info!("TransferComplete [{}] acknowledged", tc.command_key);
         }
+    }
+
+    /// The ACS acknowledged `tc` in the session under way: the entry's
+    /// record leaves the state file and its events are done, saved at once
+    /// by the caller (TR-069 §3.7.1.5: once the TransferCompleteResponse
+    /// has arrived the CPE must not send that TransferComplete again, even
+    /// if it crashes before the session ends). The in-memory queue, lent
+    /// to the session, follows with [`Transfers::acknowledged`] after it.
+    pub fn acknowledged_in_state(
+        state: &mut State,
+        events: &mut EventQueue,
+        tc: &TransferComplete,
+    ) {
+        let rows = queue::without_acknowledged(state.records(queue::RECORD), tc);
+        state.set_records(queue::RECORD, rows);
+        events.request_acknowledged(Completion::TransferCompleteResponse, &tc.command_key);
+        state.pending_events = events.to_stored();
+    }
+
+    /// The queue and the last result as the status shows them.
+    pub fn status(&self, now: i64, root: &Root) -> (Vec<TransferStatus>, Option<LastTransfer>) {
+        let part = super::download::part_path(&root.join(DOWNLOAD_FILE));
+        (status::snapshot(&self.queue, now, &part), self.last.clone())
     }
 
     /// A session with the ACS succeeded: the configuration that was
@@ -487,6 +515,12 @@ impl Transfers {
                 f.fault_code,
                 f.fault_string
             );
+            self.last = Some(LastTransfer {
+                command_key: t.command_key.clone(),
+                fault_code: f.fault_code.0,
+                fault_string: f.fault_string.clone(),
+                time: ctx.now,
+            });
             t.phase = Phase::Done(f);
             t.complete_time = Some(ctx.now);
         }

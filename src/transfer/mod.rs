@@ -18,6 +18,7 @@
 //! - [`agent`]: starting transfers and applying what was downloaded.
 //! - [`config_file`]: the two accepted configuration-file formats.
 //! - [`backup`]: backup and restoration (vendor `cpe back-up`).
+//! - [`status`]: the queue as `ubus call cwmp status` shows it.
 
 pub mod agent;
 pub mod backup;
@@ -29,5 +30,6 @@ pub mod idle;
 pub mod queue;
 pub mod rpc;
 pub mod space;
+pub mod status;
 pub mod upload;
 pub mod window;

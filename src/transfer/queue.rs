@@ -333,6 +333,27 @@ impl Queue {
     }
 }
 
+/// The state-file records `rows` without the (first) one whose
+/// TransferComplete is `done`: the record removal of an acknowledgement,
+/// made on the persisted rows while the session holds the queue itself.
+pub fn without_acknowledged<'a>(
+    rows: impl Iterator<Item = &'a [String]>,
+    done: &TransferComplete,
+) -> Vec<Vec<String>> {
+    let mut removed = false;
+    rows.filter(|row| {
+        let matches = !removed
+            && from_record(row)
+                .and_then(|t| t.transfer_complete())
+                .as_ref()
+                == Some(done);
+        removed |= matches;
+        !matches
+    })
+    .map(<[String]>::to_vec)
+    .collect()
+}
+
 fn opt_time(t: Option<i64>) -> String {
     t.map(|t| t.to_string()).unwrap_or_default()
 }
@@ -608,5 +629,18 @@ mod tests {
         assert!(q.acknowledged(&done[0].1).is_some());
         assert!(q.acknowledged(&done[0].1).is_none(), "already gone");
         assert_eq!(q.items().len(), 2);
+    }
+
+    #[test]
+    fn acknowledged_record_leaves_the_persisted_rows() {
+        let q = sample();
+        let rows = q.to_records();
+        let done = q.completed()[0].1.clone();
+        let left = without_acknowledged(rows.iter().map(Vec::as_slice), &done);
+        assert_eq!(left.len(), 2);
+        assert!(left.iter().all(|r| r[1] != "up-1"), "{left:?}");
+        assert_eq!(left, rows[..2].to_vec(), "the others are kept as they were");
+        let again = without_acknowledged(left.iter().map(Vec::as_slice), &done);
+        assert_eq!(again, left, "nothing else removed");
     }
 }
