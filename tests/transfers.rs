@@ -7,6 +7,7 @@
 mod acs;
 mod common;
 mod file_server;
+mod ubus_broker;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,6 +17,7 @@ use acs::http::Auth;
 use acs::script::{AcsScript, Answer};
 use acs::scripted::ScriptedAcs as TestAcs;
 use bytes::Bytes;
+use cwmpd::backend::ubus::{BlobValue, Client};
 use cwmpd::cwmp::rpc::transfers::{
     CancelTransfer, Download, FileType, ScheduleDownload, TimeWindow, TransferComplete,
     TransferState, TransferStatus, Upload,
@@ -1136,4 +1138,261 @@ async fn a_running_transfer_does_not_hold_sessions_back() {
         transfer_completes(&acs)[0].fault.fault_code,
         FaultCode::DOWNLOAD_INCOMPLETE
     );
+}
+
+/// The agent as `start_agent`, also serving its `cwmp` ubus object on
+/// `broker`.
+fn start_agent_on_ubus(root: &Path, broker: &ubus_broker::Broker) -> Agent {
+    let log = std::fs::File::create(root.join("agent.log")).unwrap();
+    Agent(
+        Command::new(env!("CARGO_BIN_EXE_cwmpd"))
+            .arg("--root")
+            .arg(root)
+            .arg("--ubus")
+            .arg(broker.socket())
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start cwmpd"),
+    )
+}
+
+/// `ubus call cwmp status` until `cond` holds for it.
+async fn status_when(
+    ubus: &Client,
+    what: &str,
+    root: &Path,
+    mut cond: impl FnMut(&BlobValue) -> bool,
+) -> BlobValue {
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut last = None;
+    loop {
+        if let Ok(s) = ubus.call("cwmp", "status", &BlobValue::empty_table()).await {
+            if cond(&s) {
+                return s;
+            }
+            last = Some(s);
+        }
+        if Instant::now() > end {
+            let log = std::fs::read_to_string(root.join("agent.log")).unwrap_or_default();
+            panic!("timed out waiting for {what}; last status {last:?}\nagent log:\n{log}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn str_of<'a>(v: &'a BlobValue, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(BlobValue::as_str)
+}
+
+/// CancelTransfer while the download runs (TR-069 §A.4.1.7: a transfer in
+/// progress cannot be cancelled) is 9021, and the download goes on to its
+/// own end. The status shows it running with its bytes, never its
+/// credentials, then the result.
+#[tokio::test]
+async fn cancel_while_running_is_9021_and_the_status_shows_the_transfer() {
+    let root = scratch("cancel-running");
+    let broker = ubus_broker::Broker::start("transfers-cancel");
+    // 100 bytes of 5000, then silence: the idle timeout ends it as 9017.
+    let server = FileServer::start(
+        vec![(
+            "/fw.bin",
+            Serve::Stall {
+                sent: Bytes::from(vec![0x27; 100]),
+                claimed: 5000,
+            },
+        )],
+        file_server::Auth::Basic {
+            user: "files".into(),
+            pass: "s3cret-pw".into(),
+        },
+        None,
+    )
+    .await;
+    let url = server.url("http", "127.0.0.1", "/fw.bin");
+    let acs = TestAcs::start(
+        scripted(vec![download(
+            "stalls",
+            FileType::FIRMWARE_UPGRADE_IMAGE,
+            &url,
+            5000,
+        )]),
+        Auth::None,
+        None,
+    )
+    .await;
+    write_config(&root.0, &acs.url(), "\toption timeout '8'\n");
+    let _agent = start_agent_on_ubus(&root.0, &broker);
+    wait_for("first session", 20, &root.0, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    let ubus = Client::connect(broker.socket()).await.unwrap();
+    let status = status_when(
+        &ubus,
+        "the download running with its 100 bytes",
+        &root.0,
+        |s| {
+            s.get("transfers")
+                .and_then(BlobValue::as_array)
+                .and_then(<[_]>::first)
+                .is_some_and(|t| {
+                    str_of(t, "state") == Some("running")
+                        && t.get("bytes").and_then(BlobValue::as_i64) == Some(100)
+                })
+        },
+    )
+    .await;
+    let t = &status
+        .get("transfers")
+        .and_then(BlobValue::as_array)
+        .unwrap()[0];
+    assert_eq!(str_of(t, "command_key"), Some("stalls"));
+    assert_eq!(str_of(t, "kind"), Some("download"));
+    assert_eq!(
+        str_of(t, "file_type"),
+        Some(FileType::FIRMWARE_UPGRADE_IMAGE)
+    );
+    assert_eq!(str_of(t, "url"), Some(url.as_str()));
+    let shown = format!("{status:?}");
+    assert!(!shown.contains("s3cret-pw"), "password shown: {shown}");
+    let cli = tokio::process::Command::new(env!("CARGO_BIN_EXE_cwmpd"))
+        .arg("--root")
+        .arg(&root.0)
+        .arg("--ubus")
+        .arg(broker.socket())
+        .args(["show", "status"])
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&cli.stdout);
+    assert!(
+        text.contains("stalls download (1 Firmware Upgrade Image) running, 100 bytes so far"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+
+    // A session while it runs: the ACS tries to cancel it.
+    acs.script
+        .lock()
+        .unwrap()
+        .push(AcsRequest::CancelTransfer(CancelTransfer {
+            command_key: "stalls".into(),
+        }))
+        .push(AcsRequest::GetQueuedTransfers);
+    ubus.call("cwmp", "inform", &BlobValue::empty_table())
+        .await
+        .unwrap();
+    wait_for("the session with CancelTransfer", 20, &root.0, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    let a = answers(&acs);
+    match &a[1] {
+        Answer::Fault(f) => assert_eq!(f.fault_code, FaultCode::CANCELATION_NOT_PERMITTED),
+        other => panic!("CancelTransfer of a running download: {other:?}"),
+    }
+    match &a[2] {
+        Answer::Response(CpeResponse::GetQueuedTransfers(r)) => {
+            assert_eq!(r.transfer_list.len(), 1);
+            assert_eq!(r.transfer_list[0].command_key, "stalls");
+            assert_eq!(r.transfer_list[0].state, TransferState::InProgress);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(transfer_completes(&acs).is_empty(), "still running");
+
+    // It ends by itself, as it would have without the cancel attempt.
+    wait_for("TransferComplete", 30, &root.0, || {
+        !transfer_completes(&acs).is_empty()
+    })
+    .await;
+    let tc = &transfer_completes(&acs)[0];
+    assert_eq!(tc.command_key, "stalls");
+    assert_eq!(tc.fault.fault_code, FaultCode::DOWNLOAD_INCOMPLETE);
+    assert!(!system_log(&root.0).contains("flash"), "no flash");
+    let status = status_when(&ubus, "the acknowledged result", &root.0, |s| {
+        s.get("transfers")
+            .and_then(BlobValue::as_array)
+            .is_some_and(<[_]>::is_empty)
+    })
+    .await;
+    let last = status.get("last_transfer").unwrap();
+    assert_eq!(str_of(last, "command_key"), Some("stalls"));
+    assert_eq!(
+        last.get("fault_code").and_then(BlobValue::as_i64),
+        Some(i64::from(FaultCode::DOWNLOAD_INCOMPLETE.0))
+    );
+    assert!(last.get("time").and_then(BlobValue::as_i64).unwrap_or(0) > 0);
+}
+
+/// The agent killed (SIGKILL) right after the ACS acknowledged a
+/// TransferComplete, before the session could end: the acknowledgement is
+/// already on disk, so after the restart neither the TransferComplete nor
+/// its `7 TRANSFER COMPLETE` / `M Download` events are sent again
+/// (TR-069 §3.7.1.5).
+#[tokio::test]
+async fn kill_9_after_transfer_complete_response_does_not_resend_it() {
+    let root = scratch("kill9-tc");
+    let acs = TestAcs::start(
+        scripted(vec![download(
+            "refused",
+            FileType::FIRMWARE_UPGRADE_IMAGE,
+            "http://127.0.0.1:9/fw.bin",
+            1000,
+        )]),
+        Auth::None,
+        None,
+    )
+    .await;
+    acs.script.lock().unwrap().hang_after_transfer_complete = true;
+    write_config(&root.0, &acs.url(), "");
+    let mut agent = start_agent(&root.0);
+    // The download fails at once; the next session carries its
+    // TransferComplete, answered; the CPE's next POST then hangs.
+    wait_for(
+        "the POST after the TransferCompleteResponse",
+        20,
+        &root.0,
+        || {
+            acs.stall.load(std::sync::atomic::Ordering::SeqCst)
+                && acs
+                    .server
+                    .seen()
+                    .last()
+                    .is_some_and(|p| p.body.iter().all(u8::is_ascii_whitespace))
+        },
+    )
+    .await;
+    agent.0.kill().unwrap(); // SIGKILL: no clean-up runs
+    agent.0.wait().unwrap();
+    assert_eq!(transfer_completes(&acs).len(), 1);
+    assert_eq!(acs.script.lock().unwrap().sessions_completed, 1);
+    let state = std::fs::read_to_string(root.0.join("etc/cwmpd/state")).unwrap();
+    assert!(
+        !state.contains("refused"),
+        "acknowledged, still saved:\n{state}"
+    );
+
+    {
+        let mut s = acs.script.lock().unwrap();
+        s.hang_after_transfer_complete = false;
+    }
+    acs.stall.store(false, std::sync::atomic::Ordering::SeqCst);
+    let _agent = start_agent(&root.0);
+    wait_for("session after restart", 20, &root.0, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    let s = acs.script.lock().unwrap();
+    let ev = s.event_codes(s.informs.len() - 1);
+    assert!(ev.contains(&"1 BOOT".to_string()), "{ev:?}");
+    assert!(
+        !ev.iter()
+            .any(|e| e == "7 TRANSFER COMPLETE" || e == "M Download"),
+        "acknowledged transfer reported again: {ev:?}"
+    );
+    drop(s);
+    assert_eq!(transfer_completes(&acs).len(), 1, "not sent again");
 }

@@ -32,6 +32,12 @@ pub struct AcsScript {
     pub hold_requests: bool,
     /// Namespace to answer in (defaults to the CPE's).
     pub force_version: Option<CwmpVersion>,
+    /// Answer the next TransferComplete, then hang every later POST (a
+    /// crash test: the CPE has the TransferCompleteResponse, the session
+    /// never ends).
+    pub hang_after_transfer_complete: bool,
+    /// Set when that TransferCompleteResponse went out (read by scripted.rs).
+    pub hang_now: bool,
     pub informs: Vec<Inform>,
     pub cpe_requests: Vec<CpeRequest>,
     pub answers: Vec<(AcsRequest, Answer)>,
@@ -130,7 +136,10 @@ impl AcsScript {
             Body::CpeRequest(request) => {
                 self.log(format!("CPE → ACS  {}", request.method_name()));
                 let response = match &request {
-                    CpeRequest::TransferComplete(_) => AcsResponse::TransferComplete,
+                    CpeRequest::TransferComplete(_) => {
+                        self.hang_now = self.hang_after_transfer_complete;
+                        AcsResponse::TransferComplete
+                    }
                     CpeRequest::AutonomousTransferComplete(_) => {
                         AcsResponse::AutonomousTransferComplete
                     }

@@ -25,7 +25,11 @@ fn answer(script: &Mutex<AcsScript>, stall: &AtomicBool, seen: &Seen, conn: usiz
         Ok(s) => s,
         Err(_) => return Reply::new(500),
     };
-    match script.handle_post(&seen.body) {
+    let answer = script.handle_post(&seen.body);
+    if std::mem::take(&mut script.hang_now) {
+        stall.store(true, Ordering::SeqCst);
+    }
+    match answer {
         Ok(Some(xml)) => {
             let mut r = Reply::new(200)
                 .header("content-type", "text/xml; charset=\"utf-8\"")
