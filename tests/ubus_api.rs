@@ -577,7 +577,9 @@ async fn show_status_reads_the_running_agent() {
     assert_eq!(field("Pending events"), "none");
     assert_eq!(field("Sessions succeeded"), "1");
     assert_eq!(field("Sessions failed"), "0");
-    assert_eq!(text.lines().count(), 13, "{text}");
+    assert_eq!(field("Transfers"), "none");
+    assert_eq!(field("Last transfer"), "none");
+    assert_eq!(text.lines().count(), 15, "{text}");
 
     let out = show_status(&root, broker.socket(), true).await;
     assert_eq!(out.status.code(), Some(0));
