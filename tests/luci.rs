@@ -819,6 +819,20 @@ fn status_reply(n: u64) -> Json {
         "retry_count": if n == 0 { 2 } else { 0 },
         "pending_events": if n == 0 { json!(["1 BOOT", "4 VALUE CHANGE"]) } else { json!([]) },
         "counters": {"sessions_ok": 7 + n, "sessions_failed": 2},
+        "transfers": if n == 0 {
+            json!([
+                {"command_key": "fw-1", "kind": "download",
+                 "file_type": "1 Firmware Upgrade Image",
+                 "url": "https://files.example.net/fw.bin", "state": "running", "bytes": 4096},
+                {"command_key": "log-1", "kind": "upload", "file_type": "2 Vendor Log File",
+                 "url": "https://files.example.net/up", "state": "completed",
+                 "fault_code": 9011, "fault_string": "server said 500"},
+            ])
+        } else {
+            json!([])
+        },
+        "last_transfer": {"command_key": "log-1", "fault_code": 9011,
+                          "fault_string": "server said 500", "time": 1_763_700_002},
     })
 }
 
@@ -851,12 +865,16 @@ fn status_view_shows_the_reply_polls_and_informs() {
         "1 BOOT, 4 VALUE CHANGE",
         "http://192.0.2.10:7547/9f1c2e",
         "7 successful, 2 failed",
+        "fw-1 download (1 Firmware Upgrade Image): running, 4096 bytes so far; \
+         log-1 upload (2 Vendor Log File): completed with fault 9011, awaiting the ACS acknowledgement",
+        "log-1: fault 9011 at 2025-11-21T04:40:02Z",
     ] {
         assert!(first.contains(want), "{want:?} not in {first:?}");
     }
     let polled = s[2]["text"].as_str().unwrap();
     assert!(polled.contains("success") && !polled.contains("failed: 8005"));
     assert!(polled.contains("8 successful, 2 failed"), "{polled}");
+    assert!(!polled.contains("fw-1"), "the finished queue: {polled}");
     assert!(r["polls"].as_u64().unwrap() >= 1);
     assert_eq!(s[4]["text"], "Session requested.");
 

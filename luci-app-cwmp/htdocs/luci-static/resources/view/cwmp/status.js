@@ -61,6 +61,36 @@ function resultText(ls) {
 	return ls.fault ? _('failed: %s').format(ls.fault) : _('failed');
 }
 
+// Transfer states as `status` reports them (README "ubus call cwmp status:
+// transfers"). The view names each transfer by its CommandKey, not its URL.
+const TRANSFER_STATES = {
+	queued: _('queued'),
+	waiting_window: _('waiting for its time window'),
+	flashing: _('flashing the firmware')
+};
+
+function transferText(t) {
+	let state;
+	if (t.state === 'running')
+		state = (t.bytes != null) ? _('running, %d bytes so far').format(t.bytes) : _('running');
+	else if (t.state === 'completed')
+		state = _('completed with fault %d, awaiting the ACS acknowledgement').format(t.fault_code || 0);
+	else
+		state = TRANSFER_STATES[t.state] || t.state || '?';
+	return '%s %s (%s): %s'.format(t.command_key || '', t.kind || '?', t.file_type || '?', state);
+}
+
+function transfersText(st) {
+	const list = Array.isArray(st.transfers) ? st.transfers : [];
+	return list.length ? list.map(transferText).join('; ') : _('none');
+}
+
+function lastTransferText(lt) {
+	if (!lt || !lt.time)
+		return _('none');
+	return _('%s: fault %d at %s').format(lt.command_key, lt.fault_code || 0, time(lt.time));
+}
+
 function table(st) {
 	// callStatus resolves with the ubus status code when the call fails,
 	// e.g. NOT_FOUND (4) while cwmpd is stopped.
@@ -81,7 +111,9 @@ function table(st) {
 		row(_('Pending events'), events.length ? events.join(', ') : _('none'), 'pending_events'),
 		row(_('Connection Request URL'), st.connection_request_url || _('not announced yet'), 'cr_url'),
 		row(_('Sessions'), _('%d successful, %d failed').format(
-			counters.sessions_ok || 0, counters.sessions_failed || 0), 'counters')
+			counters.sessions_ok || 0, counters.sessions_failed || 0), 'counters'),
+		row(_('Transfers'), transfersText(st), 'transfers'),
+		row(_('Last transfer'), lastTransferText(st.last_transfer), 'last_transfer')
 	]);
 }
 
