@@ -69,6 +69,7 @@ fn model(root: &Path) -> DataModel {
         Live {
             identity: identity(),
             connection_request_url: "http://192.0.2.1:7547/abc".into(),
+            stun: Default::default(),
             now: NOW,
             netifd: None,
         },
@@ -547,6 +548,7 @@ fn local_time_follows_the_zone_and_ntp_servers_are_the_client_list() {
         Live {
             identity: identity(),
             connection_request_url: String::new(),
+            stun: Default::default(),
             now: 1_719_835_200,
             netifd: None,
         },
@@ -597,6 +599,7 @@ async fn ip_interface_state_comes_from_a_netifd_dump() {
             Live {
                 identity: identity(),
                 connection_request_url: String::new(),
+                stun: Default::default(),
                 now: NOW,
                 netifd: snapshot,
             },

@@ -1,0 +1,464 @@
+//! The STUN task (TR-069 Annex G, TR-111 Part 2): one UDP socket on the
+//! Connection Request port number that both keeps the NAT binding alive
+//! with Binding Requests to `cwmp.stun.server` and receives UDP Connection
+//! Requests. The agent owns it ([`Stun`]): started when `cwmp.stun.enable`
+//! is on (a server is then required by the configuration), restarted when
+//! its settings change, stopped otherwise. Nothing of it is persisted.
+//!
+//! Timers: a Binding Request every `min_keepalive`..`max_keepalive`
+//! seconds (a random point in that range, so a fleet of CPEs does not send
+//! in step; TR-181 STUNMinimum/MaximumKeepAlivePeriod), retransmitted on
+//! RFC 3489 §9.3's schedule (100 ms doubling to 1.6 s, 9 sends). The first
+//! request after a start and one sent at once after the mapped address
+//! changed carry BINDING-CHANGE (Annex G: the minimum period does not
+//! apply to those). USERNAME goes in every request when configured;
+//! MESSAGE-INTEGRITY only after the server asked for it with a 401 (TR-181
+//! STUNUsername: "only if message integrity has been requested by the STUN
+//! server").
+//!
+//! IPv4 only: Annex G is about NAT, which IPv6 deployments do not use the
+//! same way; a server name with only IPv6 addresses is logged and skipped.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use crate::model::management_server::StunLive;
+use crate::transport::conn_request::ConnectionRequest;
+use crate::transport::stun::{self, BindingRequest, Integrity};
+use crate::transport::udp_conn_request::{Guard, Rejected};
+
+use super::settings::Settings;
+
+/// Keep-alive upper bound when `max_keepalive` is -1 (no maximum).
+const DEFAULT_MAX_KEEPALIVE: u64 = 60;
+/// RFC 3489 §9.3: at most 9 transmissions of one request.
+const MAX_SENDS: u32 = 9;
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the task runs with; a change restarts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StunSettings {
+    pub server: String,
+    pub server_port: u16,
+    pub username: String,
+    pub password: String,
+    pub min_keepalive: u32,
+    pub max_keepalive: i32,
+    /// UDP port to bind: the Connection Request port (`cwmp.cpe.port`; 0
+    /// lets the kernel choose, as for TCP).
+    pub port: u16,
+    pub cr_username: String,
+    pub cr_password: String,
+}
+
+impl StunSettings {
+    /// `None` when STUN is off (or, defensively, no server is set).
+    pub fn from_settings(s: &Settings) -> Option<StunSettings> {
+        let t = &s.stun;
+        let server = t.server.clone().filter(|v| !v.trim().is_empty())?;
+        t.enable.then(|| StunSettings {
+            server: server.trim().to_string(),
+            server_port: t.port,
+            username: t.username.clone(),
+            password: t.password.clone(),
+            min_keepalive: t.min_keepalive,
+            max_keepalive: t.max_keepalive,
+            port: s.cr_port,
+            cr_username: s.cr_username.clone(),
+            cr_password: s.cr_password.clone(),
+        })
+    }
+}
+
+/// Seconds until the next keep-alive: a point in [min, max] picked by
+/// `random` (min at least 1 s; max -1 → at most 60 s or min).
+pub fn keepalive_interval(min: u32, max: i32, random: u64) -> Duration {
+    let lo = u64::from(min.max(1));
+    let hi = match u64::try_from(max) {
+        Ok(m) => m.max(lo),
+        Err(_) => lo.max(DEFAULT_MAX_KEEPALIVE),
+    };
+    Duration::from_secs(lo + random % (hi - lo + 1))
+}
+
+/// The agent's handle on the task.
+#[derive(Default)]
+pub struct Stun {
+    task: Option<tokio::task::JoinHandle<()>>,
+    running: Option<StunSettings>,
+    live: Arc<Mutex<StunLive>>,
+    /// Set by the agent's run loop: only then may a task be spawned.
+    active: bool,
+}
+
+impl Drop for Stun {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+impl Stun {
+    /// Starts, restarts or stops the task to match `settings`.
+    pub fn start(&mut self, settings: &Settings, notify: &mpsc::Sender<ConnectionRequest>) {
+        self.active = true;
+        self.apply(settings, notify);
+    }
+
+    /// Like [`Stun::start`] but only once the run loop started it (a reload).
+    pub fn apply(&mut self, settings: &Settings, notify: &mpsc::Sender<ConnectionRequest>) {
+        if !self.active {
+            return;
+        }
+        let wanted = StunSettings::from_settings(settings);
+        let alive = self.task.as_ref().is_some_and(|t| !t.is_finished());
+        if wanted == self.running && (alive || wanted.is_none()) {
+            return;
+        }
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+        if let Ok(mut l) = self.live.lock() {
+            *l = StunLive::default();
+        }
+        self.running = wanted.clone();
+        match wanted {
+            Some(cfg) => {
+                let live = self.live.clone();
+                let notify = notify.clone();
+                self.task = Some(tokio::spawn(run(cfg, live, notify)));
+            }
+            None => log::debug!("STUN off (cwmp.stun.enable)"),
+        }
+    }
+
+    /// UDPConnectionRequestAddress and NATDetected as last learnt.
+    pub fn live(&self) -> StunLive {
+        self.live.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    use ring::rand::SecureRandom;
+    let mut out = [0u8; N];
+    // The system RNG does not fail on Linux; a zero transaction ID would
+    // still work, only be guessable.
+    let _ = ring::rand::SystemRandom::new().fill(&mut out);
+    out
+}
+
+/// A Binding Request waiting for its response.
+struct Pending {
+    tid: [u8; 16],
+    bytes: Vec<u8>,
+    sends: u32,
+    binding_change: bool,
+    with_integrity: bool,
+}
+
+struct Client {
+    cfg: StunSettings,
+    live: Arc<Mutex<StunLive>>,
+    local_port: u16,
+    server: Option<SocketAddr>,
+    mapped: Option<SocketAddr>,
+    /// The server asked for MESSAGE-INTEGRITY (401): send it from now on.
+    integrity: bool,
+    pending: Option<Pending>,
+    wake: Instant,
+}
+
+async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    let found = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port))).await;
+    match found {
+        Ok(Ok(mut addrs)) => {
+            let v4 = addrs.find(|a| a.is_ipv4());
+            if v4.is_none() {
+                log::warn!("STUN server {host}: no IPv4 address (only IPv4 is used)");
+            }
+            v4
+        }
+        Ok(Err(e)) => {
+            log::warn!("STUN server {host}: {e}");
+            None
+        }
+        Err(_) => {
+            log::warn!("STUN server {host}: name not resolved in time");
+            None
+        }
+    }
+}
+
+/// Our source address towards `server` (a connected UDP socket picks the
+/// route without sending anything).
+fn source_ip(server: SocketAddr) -> Option<IpAddr> {
+    let s = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    s.connect(server).ok()?;
+    Some(s.local_addr().ok()?.ip())
+}
+
+impl Client {
+    fn next_keepalive(&mut self) {
+        let r = u64::from_le_bytes(random());
+        self.wake =
+            Instant::now() + keepalive_interval(self.cfg.min_keepalive, self.cfg.max_keepalive, r);
+    }
+
+    async fn send(&self, sock: &UdpSocket, bytes: &[u8]) {
+        if let Some(server) = self.server {
+            if let Err(e) = sock.send_to(bytes, server).await {
+                log::warn!("STUN: send to {server}: {e}");
+            }
+        }
+    }
+
+    /// A new Binding Request (a new transaction).
+    async fn start_transaction(&mut self, sock: &UdpSocket, binding_change: bool) {
+        self.server = resolve(&self.cfg.server, self.cfg.server_port).await;
+        if self.server.is_none() {
+            self.pending = None;
+            self.next_keepalive();
+            return;
+        }
+        let tid = random();
+        let with_integrity = self.integrity;
+        let bytes = BindingRequest {
+            transaction_id: tid,
+            binding_change,
+            username: Some(self.cfg.username.as_str()).filter(|u| !u.is_empty()),
+            integrity_key: with_integrity.then_some(self.cfg.password.as_bytes()),
+        }
+        .encode();
+        self.send(sock, &bytes).await;
+        self.pending = Some(Pending {
+            tid,
+            bytes,
+            sends: 1,
+            binding_change,
+            with_integrity,
+        });
+        self.wake = Instant::now() + Duration::from_millis(100);
+    }
+
+    async fn on_timer(&mut self, sock: &UdpSocket) {
+        let Some(p) = self.pending.as_mut() else {
+            let first = self.mapped.is_none();
+            self.start_transaction(sock, first).await;
+            return;
+        };
+        if p.sends >= MAX_SENDS {
+            log::warn!(
+                "STUN server {}:{} did not answer a Binding Request",
+                self.cfg.server,
+                self.cfg.server_port
+            );
+            self.pending = None;
+            self.next_keepalive();
+            return;
+        }
+        p.sends += 1;
+        // 100 ms, doubling up to 1.6 s (RFC 3489 §9.3).
+        let wait = Duration::from_millis(100 << (p.sends - 1).min(4));
+        let bytes = p.bytes.clone();
+        self.wake = Instant::now() + wait;
+        self.send(sock, &bytes).await;
+    }
+
+    async fn on_stun(&mut self, datagram: &[u8], sock: &UdpSocket) {
+        let Ok(msg) = stun::decode(datagram) else {
+            log::debug!("STUN: undecodable datagram ignored");
+            return;
+        };
+        let Some(p) = self.pending.as_ref() else {
+            return;
+        };
+        if msg.transaction_id != p.tid {
+            log::debug!("STUN: response to an unknown transaction ignored");
+            return;
+        }
+        if p.with_integrity && msg.integrity(self.cfg.password.as_bytes()) != Integrity::Valid {
+            log::warn!("STUN: response without valid MESSAGE-INTEGRITY ignored");
+            return;
+        }
+        let binding_change = p.binding_change;
+        match msg.kind {
+            stun::BINDING_RESPONSE => {
+                self.pending = None;
+                match msg.mapped_address() {
+                    Some(mapped) => self.learnt(mapped, binding_change, sock).await,
+                    None => {
+                        log::warn!("STUN: Binding Response without MAPPED-ADDRESS");
+                        self.next_keepalive();
+                    }
+                }
+            }
+            stun::BINDING_ERROR_RESPONSE => {
+                self.pending = None;
+                let code = msg.error_code().unwrap_or(0);
+                if code == 401 && !self.integrity && !self.cfg.username.is_empty() {
+                    log::info!("STUN server asks for MESSAGE-INTEGRITY: sending it");
+                    self.integrity = true;
+                    self.start_transaction(sock, binding_change).await;
+                } else {
+                    if code == 401 && self.cfg.username.is_empty() {
+                        log::warn!("STUN server asks for authentication: set cwmp.stun.username and password");
+                    } else {
+                        log::warn!("STUN server answered error {code}");
+                    }
+                    self.next_keepalive();
+                }
+            }
+            _ => log::debug!("STUN: message type {:#06x} ignored", msg.kind),
+        }
+    }
+
+    /// A Binding Response told us our mapped address.
+    async fn learnt(&mut self, mapped: SocketAddr, sent_binding_change: bool, sock: &UdpSocket) {
+        let mapped = SocketAddr::new(mapped.ip().to_canonical(), mapped.port());
+        let local = self
+            .server
+            .and_then(source_ip)
+            .map(|ip| SocketAddr::new(ip, self.local_port));
+        // TR-181 NATDetected: the mapped address differs from our source
+        // address and port.
+        let nat = local != Some(mapped);
+        let changed = self.mapped != Some(mapped);
+        if let Ok(mut l) = self.live.lock() {
+            l.udp_connection_request_address = mapped.to_string();
+            l.nat_detected = nat;
+        }
+        if changed {
+            log::info!("STUN: UDP Connection Request address {mapped} (NAT detected: {nat})");
+        }
+        let first = self.mapped.is_none();
+        self.mapped = Some(mapped);
+        if changed && !first && !sent_binding_change {
+            // Annex G: tell the server at once, not at the next keep-alive.
+            self.start_transaction(sock, true).await;
+        } else {
+            self.next_keepalive();
+        }
+    }
+}
+
+/// The task: binds, then serves Binding Responses, UDP Connection Requests
+/// and timers until aborted.
+async fn run(
+    cfg: StunSettings,
+    live: Arc<Mutex<StunLive>>,
+    notify: mpsc::Sender<ConnectionRequest>,
+) {
+    let sock = match UdpSocket::bind((Ipv4Addr::UNSPECIFIED, cfg.port)).await {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!(
+                "STUN: cannot bind UDP port {} (cwmp.cpe.port): {e}; no UDP Connection Requests",
+                cfg.port
+            );
+            return;
+        }
+    };
+    let local_port = sock.local_addr().map(|a| a.port()).unwrap_or(cfg.port);
+    log::info!(
+        "UDP connection requests on port {local_port}; STUN server {}:{}",
+        cfg.server,
+        cfg.server_port
+    );
+    let mut client = Client {
+        cfg,
+        live,
+        local_port,
+        server: None,
+        mapped: None,
+        integrity: false,
+        pending: None,
+        wake: Instant::now(),
+    };
+    let mut guard = Guard::default();
+    let origin = Instant::now();
+    let mut buf = vec![0u8; 2048];
+    loop {
+        tokio::select! {
+            r = sock.recv_from(&mut buf) => match r {
+                Ok((n, peer)) => {
+                    let d = buf.get(..n).unwrap_or_default();
+                    if stun::looks_like_stun(d) {
+                        client.on_stun(d, &sock).await;
+                    } else {
+                        let c = &client.cfg;
+                        match guard.check(d, &c.cr_username, &c.cr_password, unix_now(), origin.elapsed()) {
+                            Ok(req) => {
+                                log::info!("UDP connection request from {peer} (id {})", req.id);
+                                let _ = notify.try_send(ConnectionRequest { peer });
+                            }
+                            Err(Rejected::RateLimited) => {
+                                log::debug!("UDP connection request from {peer}: rate limited");
+                            }
+                            Err(e) => log::warn!("UDP connection request from {peer} ignored: {e}"),
+                        }
+                    }
+                }
+                Err(e) => {
+                    // ICMP errors surface here on Linux; do not spin.
+                    log::debug!("STUN socket: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            _ = tokio::time::sleep_until(client.wake.into()) => client.on_timer(&sock).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keepalive_stays_within_min_and_max() {
+        let s = |min, max, r| keepalive_interval(min, max, r).as_secs();
+        assert_eq!(s(20, 60, 0), 20);
+        assert_eq!(s(20, 60, 40), 60);
+        assert_eq!(s(20, 60, 41), 20);
+        assert!((0..1000).all(|r| (20..=60).contains(&s(20, 60, r))));
+        assert_eq!(s(0, 0, 5), 1);
+        assert_eq!(s(30, 30, 99), 30);
+        // No maximum: up to 60 s, or the minimum if larger.
+        assert!((0..1000).all(|r| (20..=60).contains(&s(20, -1, r))));
+        assert_eq!(s(300, -1, 7), 300);
+        assert_eq!(s(u32::MAX, -1, u64::MAX), u64::from(u32::MAX));
+    }
+
+    #[test]
+    fn settings_need_enable_and_a_server() {
+        let mut c = crate::config::Config::default();
+        assert_eq!(
+            StunSettings::from_settings(&Settings::from_config(&c)),
+            None
+        );
+        c.stun.enable = true;
+        c.stun.server = Some("stun.example.net".into());
+        c.cpe.port = 7547;
+        let s = StunSettings::from_settings(&Settings::from_config(&c)).unwrap();
+        assert_eq!(
+            (s.server.as_str(), s.server_port, s.port),
+            ("stun.example.net", 3478, 7547)
+        );
+        c.stun.server = Some("  ".into());
+        assert_eq!(
+            StunSettings::from_settings(&Settings::from_config(&c)),
+            None
+        );
+    }
+}
