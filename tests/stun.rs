@@ -215,15 +215,16 @@ fn informs(acs: &TestAcs) -> usize {
     acs.script.lock().unwrap().informs.len()
 }
 
-fn write_config(root: &Path, acs_url: &str, stun: SocketAddr) {
+fn write_config(root: &Path, acs_url: &str, stun: SocketAddr, enable: bool, user: &str) {
     let text = format!(
         "config cwmp 'cwmp'\n\toption enable '1'\n\toption log_level 'debug'\n\n\
          config acs 'acs'\n\toption url '{acs_url}'\n\n\
          config cpe 'cpe'\n\toption username 'acs'\n\toption password 'crpass'\n\toption port '0'\n\
          \toption periodic_inform '0'\n\n\
-         config stun 'stun'\n\toption enable '1'\n\toption server '{}'\n\toption port '{}'\n\
-         \toption username '{STUN_USER}'\n\toption password '{STUN_PASS}'\n\
+         config stun 'stun'\n\toption enable '{}'\n\toption server '{}'\n\toption port '{}'\n\
+         \toption username '{user}'\n\toption password '{STUN_PASS}'\n\
          \toption min_keepalive '1'\n\toption max_keepalive '1'\n",
+        u8::from(enable),
         stun.ip(),
         stun.port()
     );
@@ -237,9 +238,9 @@ async fn stun_binding_and_udp_connection_requests() {
     std::fs::create_dir_all(root.0.join("etc/config")).unwrap();
     let (stun_addr, stun) = start_stun_server();
     let acs = TestAcs::start(AcsScript::new(), Auth::None, None).await;
-    write_config(&root.0, &acs.url(), stun_addr);
+    write_config(&root.0, &acs.url(), stun_addr, true, STUN_USER);
     let log = root.0.join("agent.log");
-    let _agent = Agent(
+    let agent = Agent(
         Command::new(env!("CARGO_BIN_EXE_cwmpd"))
             .arg("--root")
             .arg(&root.0)
@@ -363,6 +364,34 @@ async fn stun_binding_and_udp_connection_requests() {
         values.contains(&expect("NATDetected", "true")),
         "{values:?}"
     );
+
+    // Reload (SIGHUP) with another STUN username: the task restarts with it.
+    let hup = || {
+        let ok = Command::new("kill")
+            .args(["-HUP", &agent.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    write_config(&root.0, &acs.url(), stun_addr, true, "other");
+    hup();
+    wait_for("requests with the new username", 10, || {
+        let st = stun.lock().unwrap();
+        // RFC 3489 §11.2.6: USERNAME is a multiple of 4 bytes (zero-padded).
+        st.seen.last().and_then(|s| s.username.clone()).as_deref() == Some(&b"other\0\0\0"[..])
+    })
+    .await;
+    // STUN off: no more Binding Requests, UDP Connection Requests unheard.
+    write_config(&root.0, &acs.url(), stun_addr, false, "other");
+    hup();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let count = stun.lock().unwrap().seen.len();
+    udp.send_to(&udp_request(unix_now(), "5", "acs", "crpass"), agent_udp)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(stun.lock().unwrap().seen.len(), count, "STUN still running");
+    assert_eq!(informs(&acs), 3, "UDP CR heard with STUN off:\n{}", dump());
+
     let text = dump();
     assert!(text.contains("ignored: wrong signature"), "{text}");
     assert!(text.contains("ignored: wrong username"), "{text}");
