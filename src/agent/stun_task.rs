@@ -212,8 +212,12 @@ fn source_ip(server: SocketAddr) -> Option<IpAddr> {
 impl Client {
     fn next_keepalive(&mut self) {
         let r = u64::from_le_bytes(random());
-        self.wake =
-            Instant::now() + keepalive_interval(self.cfg.min_keepalive, self.cfg.max_keepalive, r);
+        let wait = keepalive_interval(self.cfg.min_keepalive, self.cfg.max_keepalive, r);
+        let now = Instant::now();
+        // min_keepalive may be up to u32::MAX seconds: never overflow.
+        self.wake = now
+            .checked_add(wait)
+            .unwrap_or_else(|| now + Duration::from_secs(86_400));
     }
 
     async fn send(&self, sock: &UdpSocket, bytes: &[u8]) {
