@@ -128,6 +128,10 @@ fn values_come_from_proc_uci_and_live() {
         ("Device.ManagementServer.STUNServerPort", "3478"),
         ("Device.ManagementServer.UDPConnectionRequestAddress", ""),
         ("Device.ManagementServer.NATDetected", "false"),
+        (
+            "Device.ManagementServer.SupportedConnReqMethods",
+            "HTTP,STUN",
+        ),
         ("Device.Time.Enable", "true"),
         ("Device.Time.LocalTimeZone", "UTC"),
         ("Device.Time.CurrentLocalTime", "2024-03-01T12:00:00Z"),

@@ -211,6 +211,26 @@ fn last_gpv(acs: &TestAcs) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The session's SOAP messages against the official BBF XSDs
+/// (../shared/spec/validate.sh: xmllint + xsltproc).
+fn validate_wire(messages: &[Vec<u8>]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cwmp-e2e/stun");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/validate.sh");
+    for (i, m) in messages.iter().enumerate() {
+        let file = dir.join(format!("{i:02}.xml"));
+        std::fs::write(&file, m).unwrap();
+        let out = Command::new("sh").arg(script).arg(&file).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 fn informs(acs: &TestAcs) -> usize {
     acs.script.lock().unwrap().informs.len()
 }
@@ -392,6 +412,7 @@ async fn stun_binding_and_udp_connection_requests() {
     assert_eq!(stun.lock().unwrap().seen.len(), count, "STUN still running");
     assert_eq!(informs(&acs), 3, "UDP CR heard with STUN off:\n{}", dump());
 
+    validate_wire(&acs.script.lock().unwrap().wire);
     let text = dump();
     assert!(text.contains("ignored: wrong signature"), "{text}");
     assert!(text.contains("ignored: wrong username"), "{text}");

@@ -124,6 +124,7 @@ pub const LIVE: &[&str] = &[
     "ConnectionRequestURL",
     "UDPConnectionRequestAddress",
     "NATDetected",
+    "SupportedConnReqMethods",
 ];
 
 impl Provider for Live {
@@ -132,6 +133,8 @@ impl Provider for Live {
             "ConnectionRequestURL" => Ok(self.connection_request_url.clone()),
             "UDPConnectionRequestAddress" => Ok(self.stun.udp_connection_request_address.clone()),
             "NATDetected" => Ok(self.stun.nat_detected.to_string()),
+            // HTTP (TR-069 §3.2.2) and STUN (Annex G UDP); no XMPP.
+            "SupportedConnReqMethods" => Ok("HTTP,STUN".into()),
             _ => Err(Fault::with_string(
                 FaultCode::INVALID_PARAMETER_NAME,
                 format!("{OBJECT}{name}"),
