@@ -421,3 +421,97 @@ async fn stun_binding_and_udp_connection_requests() {
         "{text}"
     );
 }
+
+/// A free UDP port pair (p, p+1) on loopback, as far as can be told.
+fn free_port_pair() -> u16 {
+    for _ in 0..50 {
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let p = a.local_addr().unwrap().port();
+        if p < 65535 && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
+            return p;
+        }
+    }
+    panic!("no free UDP port pair");
+}
+
+struct Stund(Child);
+
+impl Drop for Stund {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Against a STUN server nobody here wrote: Vovida's classic RFC 3489
+/// `stund` (Debian package stun-server, installed by .ci/deps). It must
+/// accept our Binding Requests (TR-111 attributes included) and the agent
+/// must read its answer: on loopback, no NAT.
+#[tokio::test]
+async fn binds_against_the_vovida_stund_server() {
+    let port = free_port_pair();
+    let stund = std::process::Command::new("stund")
+        .args(["-h", "127.0.0.1", "-a", "127.0.0.2"])
+        .args(["-p", &port.to_string(), "-o", &(port + 1).to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(stund) = stund else {
+        panic!("stund not found: apt-get install stun-server (.ci/deps)");
+    };
+    let _stund = Stund(stund);
+    let root = Root(std::env::temp_dir().join(format!("cwmpd-stund-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&root.0);
+    std::fs::create_dir_all(root.0.join("etc/config")).unwrap();
+    let acs = TestAcs::start(AcsScript::new(), Auth::None, None).await;
+    let server: SocketAddr = ([127, 0, 0, 1], port).into();
+    // No STUN username: stund does not ask for MESSAGE-INTEGRITY.
+    write_config(&root.0, &acs.url(), server, true, "");
+    let log = root.0.join("agent.log");
+    let _agent = Agent(
+        Command::new(env!("CARGO_BIN_EXE_cwmpd"))
+            .arg("--root")
+            .arg(&root.0)
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start cwmpd"),
+    );
+    let dump = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_for("a binding learnt from stund", 20, || {
+        dump().contains("STUN: UDP Connection Request address 127.0.0.1:")
+    })
+    .await;
+    let text = dump();
+    let line = text
+        .lines()
+        .find(|l| l.contains("STUN: UDP Connection Request address"))
+        .unwrap();
+    assert!(line.ends_with("(NAT detected: false)"), "{text}");
+    // The address learnt is where UDP Connection Requests are heard.
+    let addr: SocketAddr = line
+        .split("address ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    wait_for("first session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 1
+    })
+    .await;
+    acs.script.lock().unwrap().push(gpv());
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.send_to(&udp_request(unix_now(), "1", "acs", "crpass"), addr)
+        .unwrap();
+    wait_for("UDP CR session", 20, || {
+        acs.script.lock().unwrap().sessions_completed >= 2
+    })
+    .await;
+    let values = last_gpv(&acs);
+    assert!(
+        values.contains(&("UDPConnectionRequestAddress".to_string(), addr.to_string())),
+        "{values:?}"
+    );
+    assert!(!text.contains("STUN server answered error"), "{text}");
+}
