@@ -123,8 +123,13 @@ impl Stun {
         if let Some(t) = self.task.take() {
             t.abort();
         }
-        if let Ok(mut l) = self.live.lock() {
-            *l = StunLive::default();
+        if wanted.is_none() {
+            // TR-181: with STUN off NATDetected is false, and nothing is
+            // listening. A restart keeps the last values until the first
+            // answer, so a settings change alone is not a value change.
+            if let Ok(mut l) = self.live.lock() {
+                *l = StunLive::default();
+            }
         }
         self.running = wanted.clone();
         match wanted {
