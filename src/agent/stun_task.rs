@@ -19,7 +19,7 @@
 //! IPv4 only: Annex G is about NAT, which IPv6 deployments do not use the
 //! same way; a server name with only IPv6 addresses is logged and skipped.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -173,11 +173,26 @@ struct Pending {
     with_integrity: bool,
 }
 
+/// What the shell does when the core's timer fires.
+enum Due {
+    /// Send these bytes to the server (a retransmission).
+    Send(Vec<u8>),
+    /// Look the server up, then call [`Client::begin`].
+    Resolve,
+    Nothing,
+}
+
+/// The STUN client, synchronous (sans-I/O): datagrams and time in,
+/// datagrams out. Kept out of the async task on purpose: an async state
+/// machine per step made the task several times larger in the binary
+/// (the mipsel flash budget).
 struct Client {
     cfg: StunSettings,
     live: Arc<Mutex<StunLive>>,
     local_port: u16,
     server: Option<SocketAddr>,
+    /// Our source address towards the server (NAT detection).
+    local_ip: Option<IpAddr>,
     mapped: Option<SocketAddr>,
     /// The server asked for MESSAGE-INTEGRITY (401): send it from now on.
     integrity: bool,
@@ -185,61 +200,23 @@ struct Client {
     wake: Instant,
 }
 
-async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
-    let found = tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host((host, port))).await;
-    match found {
-        Ok(Ok(mut addrs)) => {
-            let v4 = addrs.find(|a| a.is_ipv4());
-            if v4.is_none() {
-                log::warn!("STUN server {host}: no IPv4 address (only IPv4 is used)");
-            }
-            v4
-        }
-        Ok(Err(e)) => {
-            log::warn!("STUN server {host}: {e}");
-            None
-        }
-        Err(_) => {
-            log::warn!("STUN server {host}: name not resolved in time");
-            None
-        }
-    }
-}
-
-/// Our source address towards `server` (a connected UDP socket picks the
-/// route without sending anything).
-fn source_ip(server: SocketAddr) -> Option<IpAddr> {
-    let s = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
-    s.connect(server).ok()?;
-    Some(s.local_addr().ok()?.ip())
-}
-
 impl Client {
-    fn next_keepalive(&mut self) {
+    fn next_keepalive(&mut self, now: Instant) {
         let r = u64::from_le_bytes(random());
         let wait = keepalive_interval(self.cfg.min_keepalive, self.cfg.max_keepalive, r);
-        let now = Instant::now();
         // min_keepalive may be up to u32::MAX seconds: never overflow.
         self.wake = now
             .checked_add(wait)
             .unwrap_or_else(|| now + Duration::from_secs(86_400));
     }
 
-    async fn send(&self, sock: &UdpSocket, bytes: &[u8]) {
-        if let Some(server) = self.server {
-            if let Err(e) = sock.send_to(bytes, server).await {
-                log::warn!("STUN: send to {server}: {e}");
-            }
-        }
-    }
-
-    /// A new Binding Request (a new transaction).
-    async fn start_transaction(&mut self, sock: &UdpSocket, binding_change: bool) {
-        self.server = resolve(&self.cfg.server, self.cfg.server_port).await;
+    /// A new transaction to the current server; `None` (and the next
+    /// keep-alive scheduled) when there is no server address.
+    fn transaction(&mut self, binding_change: bool, now: Instant) -> Option<Vec<u8>> {
         if self.server.is_none() {
             self.pending = None;
-            self.next_keepalive();
-            return;
+            self.next_keepalive(now);
+            return None;
         }
         let tid = random();
         let with_integrity = self.integrity;
@@ -250,22 +227,33 @@ impl Client {
             integrity_key: with_integrity.then_some(self.cfg.password.as_bytes()),
         }
         .encode();
-        self.send(sock, &bytes).await;
         self.pending = Some(Pending {
             tid,
-            bytes,
+            bytes: bytes.clone(),
             sends: 1,
             binding_change,
             with_integrity,
         });
-        self.wake = Instant::now() + Duration::from_millis(100);
+        self.wake = now + Duration::from_millis(100);
+        Some(bytes)
     }
 
-    async fn on_timer(&mut self, sock: &UdpSocket) {
+    /// After the shell looked the server up: the keep-alive's request.
+    fn begin(
+        &mut self,
+        server: Option<SocketAddr>,
+        local_ip: Option<IpAddr>,
+        now: Instant,
+    ) -> Option<Vec<u8>> {
+        self.server = server;
+        self.local_ip = local_ip;
+        let first = self.mapped.is_none();
+        self.transaction(first, now)
+    }
+
+    fn on_timer(&mut self, now: Instant) -> Due {
         let Some(p) = self.pending.as_mut() else {
-            let first = self.mapped.is_none();
-            self.start_transaction(sock, first).await;
-            return;
+            return Due::Resolve;
         };
         if p.sends >= MAX_SENDS {
             log::warn!(
@@ -274,42 +262,40 @@ impl Client {
                 self.cfg.server_port
             );
             self.pending = None;
-            self.next_keepalive();
-            return;
+            self.next_keepalive(now);
+            return Due::Nothing;
         }
         p.sends += 1;
         // 100 ms, doubling up to 1.6 s (RFC 3489 §9.3).
-        let wait = Duration::from_millis(100 << (p.sends - 1).min(4));
-        let bytes = p.bytes.clone();
-        self.wake = Instant::now() + wait;
-        self.send(sock, &bytes).await;
+        self.wake = now + Duration::from_millis(100 << (p.sends - 1).min(4));
+        Due::Send(p.bytes.clone())
     }
 
-    async fn on_stun(&mut self, datagram: &[u8], sock: &UdpSocket) {
+    /// A STUN datagram; returns a request to send at once, if any.
+    fn on_stun(&mut self, datagram: &[u8], now: Instant) -> Option<Vec<u8>> {
         let Ok(msg) = stun::decode(datagram) else {
             log::debug!("STUN: undecodable datagram ignored");
-            return;
+            return None;
         };
-        let Some(p) = self.pending.as_ref() else {
-            return;
-        };
+        let p = self.pending.as_ref()?;
         if msg.transaction_id != p.tid {
             log::debug!("STUN: response to an unknown transaction ignored");
-            return;
+            return None;
         }
         if p.with_integrity && msg.integrity(self.cfg.password.as_bytes()) != Integrity::Valid {
             log::warn!("STUN: response without valid MESSAGE-INTEGRITY ignored");
-            return;
+            return None;
         }
         let binding_change = p.binding_change;
         match msg.kind {
             stun::BINDING_RESPONSE => {
                 self.pending = None;
                 match msg.mapped_address() {
-                    Some(mapped) => self.learnt(mapped, binding_change, sock).await,
+                    Some(mapped) => self.learnt(mapped, binding_change, now),
                     None => {
                         log::warn!("STUN: Binding Response without MAPPED-ADDRESS");
-                        self.next_keepalive();
+                        self.next_keepalive(now);
+                        None
                     }
                 }
             }
@@ -319,27 +305,34 @@ impl Client {
                 if code == 401 && !self.integrity && !self.cfg.username.is_empty() {
                     log::info!("STUN server asks for MESSAGE-INTEGRITY: sending it");
                     self.integrity = true;
-                    self.start_transaction(sock, binding_change).await;
-                } else {
-                    if code == 401 && self.cfg.username.is_empty() {
-                        log::warn!("STUN server asks for authentication: set cwmp.stun.username and password");
-                    } else {
-                        log::warn!("STUN server answered error {code}");
-                    }
-                    self.next_keepalive();
+                    return self.transaction(binding_change, now);
                 }
+                if code == 401 && self.cfg.username.is_empty() {
+                    log::warn!(
+                        "STUN server asks for authentication: set cwmp.stun.username and password"
+                    );
+                } else {
+                    log::warn!("STUN server answered error {code}");
+                }
+                self.next_keepalive(now);
+                None
             }
-            _ => log::debug!("STUN: message type {:#06x} ignored", msg.kind),
+            _ => {
+                log::debug!("STUN: message type {:#06x} ignored", msg.kind);
+                None
+            }
         }
     }
 
     /// A Binding Response told us our mapped address.
-    async fn learnt(&mut self, mapped: SocketAddr, sent_binding_change: bool, sock: &UdpSocket) {
+    fn learnt(
+        &mut self,
+        mapped: SocketAddr,
+        sent_binding_change: bool,
+        now: Instant,
+    ) -> Option<Vec<u8>> {
         let mapped = SocketAddr::new(mapped.ip().to_canonical(), mapped.port());
-        let local = self
-            .server
-            .and_then(source_ip)
-            .map(|ip| SocketAddr::new(ip, self.local_port));
+        let local = self.local_ip.map(|ip| SocketAddr::new(ip, self.local_port));
         // TR-181 NATDetected: the mapped address differs from our source
         // address and port.
         let nat = local != Some(mapped);
@@ -355,21 +348,80 @@ impl Client {
         self.mapped = Some(mapped);
         if changed && !first && !sent_binding_change {
             // Annex G: tell the server at once, not at the next keep-alive.
-            self.start_transaction(sock, true).await;
+            self.transaction(true, now)
         } else {
-            self.next_keepalive();
+            self.next_keepalive(now);
+            None
         }
     }
 }
 
-/// The task: binds, then serves Binding Responses, UDP Connection Requests
-/// and timers until aborted.
+/// The server's IPv4 address and our source address towards it (a
+/// connected UDP socket picks the route without sending anything).
+async fn resolve(host: &str, port: u16) -> (Option<SocketAddr>, Option<IpAddr>) {
+    let name = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let server = match tokio::time::timeout(RESOLVE_TIMEOUT, tokio::net::lookup_host(name)).await {
+        Ok(Ok(mut addrs)) => addrs.find(|a| a.is_ipv4()),
+        Ok(Err(e)) => {
+            log::warn!("STUN server {host}: {e}");
+            return (None, None);
+        }
+        Err(_) => None,
+    };
+    let Some(server) = server else {
+        log::warn!("STUN server {host}: no IPv4 address (only IPv4 is used)");
+        return (None, None);
+    };
+    let probe = UdpSocket::bind("0.0.0.0:0").await;
+    let local = match probe {
+        Ok(s) => match s.connect(server).await {
+            Ok(()) => s.local_addr().ok().map(|a| a.ip()),
+            Err(_) => None,
+        },
+        Err(_) => None,
+    };
+    (Some(server), local)
+}
+
+/// A datagram that is not STUN: maybe a UDP Connection Request.
+fn udp_connection_request(
+    guard: &mut Guard,
+    cfg: &StunSettings,
+    datagram: &[u8],
+    peer: SocketAddr,
+    since: Duration,
+    notify: &mpsc::Sender<ConnectionRequest>,
+) {
+    match guard.check(
+        datagram,
+        &cfg.cr_username,
+        &cfg.cr_password,
+        unix_now(),
+        since,
+    ) {
+        Ok(req) => {
+            log::info!("UDP connection request from {peer} (id {})", req.id);
+            let _ = notify.try_send(ConnectionRequest { peer });
+        }
+        Err(Rejected::RateLimited) => {
+            log::debug!("UDP connection request from {peer}: rate limited");
+        }
+        Err(e) => log::warn!("UDP connection request from {peer} ignored: {e}"),
+    }
+}
+
+/// The task, a thin async shell around [`Client`]: binds, then serves
+/// datagrams and timers until aborted.
 async fn run(
     cfg: StunSettings,
     live: Arc<Mutex<StunLive>>,
     notify: mpsc::Sender<ConnectionRequest>,
 ) {
-    let sock = match UdpSocket::bind((Ipv4Addr::UNSPECIFIED, cfg.port)).await {
+    let sock = match UdpSocket::bind(format!("0.0.0.0:{}", cfg.port).as_str()).await {
         Ok(s) => s,
         Err(e) => {
             log::error!(
@@ -390,6 +442,7 @@ async fn run(
         live,
         local_port,
         server: None,
+        local_ip: None,
         mapped: None,
         integrity: false,
         pending: None,
@@ -399,33 +452,38 @@ async fn run(
     let origin = Instant::now();
     let mut buf = vec![0u8; 2048];
     loop {
-        tokio::select! {
+        let out = tokio::select! {
             r = sock.recv_from(&mut buf) => match r {
                 Ok((n, peer)) => {
                     let d = buf.get(..n).unwrap_or_default();
                     if stun::looks_like_stun(d) {
-                        client.on_stun(d, &sock).await;
+                        client.on_stun(d, Instant::now())
                     } else {
-                        let c = &client.cfg;
-                        match guard.check(d, &c.cr_username, &c.cr_password, unix_now(), origin.elapsed()) {
-                            Ok(req) => {
-                                log::info!("UDP connection request from {peer} (id {})", req.id);
-                                let _ = notify.try_send(ConnectionRequest { peer });
-                            }
-                            Err(Rejected::RateLimited) => {
-                                log::debug!("UDP connection request from {peer}: rate limited");
-                            }
-                            Err(e) => log::warn!("UDP connection request from {peer} ignored: {e}"),
-                        }
+                        let since = origin.elapsed();
+                        udp_connection_request(&mut guard, &client.cfg, d, peer, since, &notify);
+                        None
                     }
                 }
                 Err(e) => {
                     // ICMP errors surface here on Linux; do not spin.
                     log::debug!("STUN socket: {e}");
                     tokio::time::sleep(Duration::from_millis(100)).await;
+                    None
                 }
             },
-            _ = tokio::time::sleep_until(client.wake.into()) => client.on_timer(&sock).await,
+            _ = tokio::time::sleep_until(client.wake.into()) => match client.on_timer(Instant::now()) {
+                Due::Send(bytes) => Some(bytes),
+                Due::Nothing => None,
+                Due::Resolve => {
+                    let (server, local_ip) = resolve(&client.cfg.server, client.cfg.server_port).await;
+                    client.begin(server, local_ip, Instant::now())
+                }
+            },
+        };
+        if let (Some(bytes), Some(server)) = (out, client.server) {
+            if let Err(e) = sock.send_to(&bytes, server).await {
+                log::warn!("STUN: send to {server}: {e}");
+            }
         }
     }
 }
