@@ -507,6 +507,125 @@ mod tests {
         assert_eq!(s(u32::MAX, -1, u64::MAX), u64::from(u32::MAX));
     }
 
+    fn client(username: &str) -> Client {
+        Client {
+            cfg: StunSettings {
+                server: "192.0.2.1".into(),
+                server_port: 3478,
+                username: username.into(),
+                password: "pw".into(),
+                min_keepalive: 20,
+                max_keepalive: 60,
+                port: 7547,
+                cr_username: "acs".into(),
+                cr_password: "cr".into(),
+            },
+            live: Default::default(),
+            local_port: 7547,
+            server: None,
+            local_ip: None,
+            mapped: None,
+            integrity: false,
+            pending: None,
+            wake: Instant::now(),
+        }
+    }
+
+    fn response(req: &[u8], mapped: &str) -> Vec<u8> {
+        let d = stun::decode(req).unwrap();
+        stun::encode_binding_response(&d.transaction_id, mapped.parse().unwrap(), false)
+    }
+
+    fn error_401(req: &[u8]) -> Vec<u8> {
+        let d = stun::decode(req).unwrap();
+        let mut m = vec![1, 0x11, 0, 8];
+        m.extend_from_slice(&d.transaction_id);
+        m.extend_from_slice(&[0, 9, 0, 4, 0, 0, 4, 1]);
+        m
+    }
+
+    #[test]
+    fn binding_then_nat_then_binding_change_at_once() {
+        let mut c = client("");
+        let t = Instant::now();
+        let server = "192.0.2.1:3478".parse().ok();
+        let local = "10.0.0.2".parse().ok();
+        let first = c.begin(server, local, t).unwrap();
+        assert!(stun::decode(&first)
+            .unwrap()
+            .has_attr(stun::ATTR_BINDING_CHANGE));
+        // Same address and port as ours: no NAT; next keep-alive in 20..60 s.
+        assert_eq!(c.on_stun(&response(&first, "10.0.0.2:7547"), t), None);
+        assert!(!c.live.lock().unwrap().nat_detected);
+        assert!(c.wake >= t + Duration::from_secs(20) && c.wake <= t + Duration::from_secs(60));
+        // A stray or repeated response changes nothing.
+        assert_eq!(c.on_stun(&response(&first, "198.51.100.1:1"), t), None);
+        assert_eq!(
+            c.live.lock().unwrap().udp_connection_request_address,
+            "10.0.0.2:7547"
+        );
+        // The keep-alive (no BINDING-CHANGE) learns a new public address:
+        // a request with BINDING-CHANGE goes out at once.
+        assert!(matches!(c.on_timer(t), Due::Resolve));
+        let keep = c.begin(server, local, t).unwrap();
+        assert!(!stun::decode(&keep)
+            .unwrap()
+            .has_attr(stun::ATTR_BINDING_CHANGE));
+        let change = c.on_stun(&response(&keep, "203.0.113.5:40000"), t).unwrap();
+        assert!(stun::decode(&change)
+            .unwrap()
+            .has_attr(stun::ATTR_BINDING_CHANGE));
+        let l = c.live.lock().unwrap().clone();
+        assert_eq!(l.udp_connection_request_address, "203.0.113.5:40000");
+        assert!(l.nat_detected);
+        // Its answer (same address) needs no further request.
+        assert_eq!(c.on_stun(&response(&change, "203.0.113.5:40000"), t), None);
+    }
+
+    #[test]
+    fn integrity_only_after_401_and_only_with_a_username() {
+        let t = Instant::now();
+        let server = "192.0.2.1:3478".parse().ok();
+        let mut c = client("cpe");
+        let r1 = c.begin(server, None, t).unwrap();
+        let d1 = stun::decode(&r1).unwrap();
+        assert!(d1.has_attr(stun::ATTR_USERNAME) && !d1.has_attr(stun::ATTR_MESSAGE_INTEGRITY));
+        let r2 = c.on_stun(&error_401(&r1), t).unwrap();
+        assert_eq!(
+            stun::decode(&r2).unwrap().integrity(b"pw"),
+            stun::Integrity::Valid
+        );
+        // A response without MESSAGE-INTEGRITY is not trusted now.
+        assert_eq!(c.on_stun(&response(&r2, "10.0.0.2:7547"), t), None);
+        assert_eq!(c.live.lock().unwrap().udp_connection_request_address, "");
+        // Without a username: no integrity, wait for the next keep-alive.
+        let mut c = client("");
+        let r1 = c.begin(server, None, t).unwrap();
+        assert_eq!(c.on_stun(&error_401(&r1), t), None);
+        assert!(c.pending.is_none() && !c.integrity);
+    }
+
+    #[test]
+    fn retransmits_on_the_rfc3489_schedule_then_gives_up() {
+        let t = Instant::now();
+        let mut c = client("");
+        let r = c.begin("192.0.2.1:3478".parse().ok(), None, t).unwrap();
+        let mut waits = vec![c.wake - t];
+        for _ in 1..MAX_SENDS {
+            match c.on_timer(t) {
+                Due::Send(b) => assert_eq!(b, r),
+                _ => panic!("expected a retransmission"),
+            }
+            waits.push(c.wake - t);
+        }
+        let ms: Vec<u128> = waits.iter().map(|d| d.as_millis()).collect();
+        assert_eq!(ms, [100, 200, 400, 800, 1600, 1600, 1600, 1600, 1600]);
+        assert!(matches!(c.on_timer(t), Due::Nothing));
+        assert!(c.pending.is_none());
+        // No server address: nothing sent, try again at the next keep-alive.
+        assert_eq!(c.begin(None, None, t), None);
+    }
+
     #[test]
     fn settings_need_enable_and_a_server() {
         let mut c = crate::config::Config::default();
