@@ -503,7 +503,12 @@ impl Drop for Stund {
 #[tokio::test]
 async fn binds_against_the_vovida_stund_server() {
     let port = free_port_pair();
-    let stund = std::process::Command::new("stund")
+    // /usr/sbin may not be on a CI user's PATH.
+    let exe = ["/usr/sbin/stund", "/usr/bin/stund"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("stund");
+    let stund = std::process::Command::new(exe)
         .args(["-h", "127.0.0.1", "-a", "127.0.0.2"])
         .args(["-p", &port.to_string(), "-o", &(port + 1).to_string()])
         .stdout(Stdio::null())
