@@ -23,6 +23,7 @@ fn main() {
             hardware_version: "rev1".into(),
         },
         connection_request_url: "http://192.0.2.1:7547/abc".into(),
+        stun: Default::default(),
         now: 1_709_294_400,
         netifd: None,
     };

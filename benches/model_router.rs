@@ -54,6 +54,7 @@ fn live(root: &Path) -> Live {
             hardware_version: "rev1".into(),
         },
         connection_request_url: "http://203.0.113.17:7547/abc".into(),
+        stun: Default::default(),
         now: 1_709_294_400,
         netifd: Some(snapshot(root)),
     }

@@ -234,6 +234,7 @@ fn every_exposed_parameter_matches_tr181() {
                 hardware_version: "rev1".into(),
             },
             connection_request_url: "http://203.0.113.17:7547/x".into(),
+            stun: Default::default(),
             now: 1_709_294_400,
             netifd: Some(netifd),
         },

@@ -69,6 +69,7 @@ fn model(root: &Path) -> DataModel {
         Live {
             identity: identity(),
             connection_request_url: "http://192.0.2.1:7547/abc".into(),
+            stun: Default::default(),
             now: NOW,
             netifd: None,
         },
@@ -122,6 +123,15 @@ fn values_come_from_proc_uci_and_live() {
             "Device.ManagementServer.ConnectionRequestURL",
             "http://192.0.2.1:7547/abc",
         ),
+        // STUN off by default; nothing learnt (TR-181: NATDetected false).
+        ("Device.ManagementServer.STUNEnable", "false"),
+        ("Device.ManagementServer.STUNServerPort", "3478"),
+        ("Device.ManagementServer.UDPConnectionRequestAddress", ""),
+        ("Device.ManagementServer.NATDetected", "false"),
+        (
+            "Device.ManagementServer.SupportedConnReqMethods",
+            "HTTP,STUN",
+        ),
         ("Device.Time.Enable", "true"),
         ("Device.Time.LocalTimeZone", "UTC"),
         ("Device.Time.CurrentLocalTime", "2024-03-01T12:00:00Z"),
@@ -131,7 +141,7 @@ fn values_come_from_proc_uci_and_live() {
     }
     // A TR-181 parameter nobody implements is absent, not faked.
     let f = dm
-        .get_parameter_values(&["Device.ManagementServer.STUNEnable".into()])
+        .get_parameter_values(&["Device.ManagementServer.KickURL".into()])
         .unwrap_err();
     assert_eq!(f.fault_code, FaultCode::INVALID_PARAMETER_NAME);
 }
@@ -547,6 +557,7 @@ fn local_time_follows_the_zone_and_ntp_servers_are_the_client_list() {
         Live {
             identity: identity(),
             connection_request_url: String::new(),
+            stun: Default::default(),
             now: 1_719_835_200,
             netifd: None,
         },
@@ -597,6 +608,7 @@ async fn ip_interface_state_comes_from_a_netifd_dump() {
             Live {
                 identity: identity(),
                 connection_request_url: String::new(),
+                stun: Default::default(),
                 now: NOW,
                 netifd: snapshot,
             },
@@ -713,5 +725,72 @@ fn a_session_model_sees_uci_changes_made_behind_its_back() {
     assert_eq!(
         get(&mut dm, "Device.Time.CurrentLocalTime"),
         "2024-03-01T13:00:00+01:00"
+    );
+}
+
+/// Device.ManagementServer.STUN* are the `cwmp.stun` options (TR-069
+/// Annex G; src/agent/stun_task.rs runs them), checked by the agent's own
+/// configuration reader: enabling STUN without a server, or a minimum
+/// keep-alive above the maximum, is refused and writes nothing.
+#[test]
+fn stun_parameters_are_the_cwmp_stun_options() {
+    let r = router("stun");
+    let uci = RealUci::locate();
+    let conf = r.0.join("etc/config");
+    let save = r.0.join("tmp/.uci");
+    let before = fs::read(conf.join("cwmp")).unwrap();
+    let mut dm = model(&r.0);
+    let f = dm
+        .set_parameter_values(&[pv("Device.ManagementServer.STUNEnable", "true")], "s0")
+        .unwrap_err();
+    // A rule between options is found at commit time (9002, naming it).
+    assert!(f.fault_string.contains("cwmp.stun.server"), "{f:?}");
+    let f = dm
+        .set_parameter_values(
+            &[
+                pv("Device.ManagementServer.STUNMinimumKeepAlivePeriod", "100"),
+                pv("Device.ManagementServer.STUNMaximumKeepAlivePeriod", "50"),
+            ],
+            "s0",
+        )
+        .unwrap_err();
+    assert_eq!(f.fault_code, FaultCode::INVALID_ARGUMENTS, "{f:?}");
+    assert_eq!(fs::read(conf.join("cwmp")).unwrap(), before);
+    dm.set_parameter_values(
+        &[
+            pv("Device.ManagementServer.STUNEnable", "true"),
+            pv(
+                "Device.ManagementServer.STUNServerAddress",
+                "stun.example.net",
+            ),
+            pv("Device.ManagementServer.STUNServerPort", "3479"),
+            pv("Device.ManagementServer.STUNUsername", "cpe-stun"),
+            pv("Device.ManagementServer.STUNPassword", "s3cret"),
+            pv("Device.ManagementServer.STUNMinimumKeepAlivePeriod", "30"),
+            pv("Device.ManagementServer.STUNMaximumKeepAlivePeriod", "-1"),
+        ],
+        "s1",
+    )
+    .unwrap();
+    let got = |what: &str| uci.ok(&conf, &save, &["get", what]).trim().to_string();
+    assert_eq!(got("cwmp.stun.enable"), "1");
+    assert_eq!(got("cwmp.stun.server"), "stun.example.net");
+    assert_eq!(got("cwmp.stun.port"), "3479");
+    assert_eq!(got("cwmp.stun.username"), "cpe-stun");
+    assert_eq!(got("cwmp.stun.password"), "s3cret");
+    assert_eq!(got("cwmp.stun.min_keepalive"), "30");
+    assert_eq!(got("cwmp.stun.max_keepalive"), "-1");
+    let mut again = model(&r.0);
+    assert_eq!(
+        get(&mut again, "Device.ManagementServer.STUNEnable"),
+        "true"
+    );
+    assert_eq!(get(&mut again, "Device.ManagementServer.STUNPassword"), "");
+    assert_eq!(
+        get(
+            &mut again,
+            "Device.ManagementServer.STUNMaximumKeepAlivePeriod"
+        ),
+        "-1"
     );
 }

@@ -8,4 +8,5 @@ pub mod identity;
 pub mod runtime;
 pub mod schedule;
 pub mod settings;
+pub mod stun_task;
 pub mod value_changes;

@@ -87,6 +87,8 @@ pub struct Agent {
     /// netifd's last `dump` (None without ubus), refreshed at each session,
     /// ubus `get` and interface change; the model's IP tables read it.
     netifd: Option<Vec<crate::backend::netifd::InterfaceStatus>>,
+    /// STUN keep-alives and UDP Connection Requests (TR-069 Annex G).
+    stun: super::stun_task::Stun,
 }
 
 /// How often parameters with notification on are compared with their last
@@ -195,6 +197,7 @@ impl Agent {
             next_watch: Instant::now() + WATCH_INTERVAL,
             transfers,
             netifd: None,
+            stun: Default::default(),
         };
         agent.scheduled = agent
             .state
@@ -487,6 +490,7 @@ impl Agent {
                 self.settings.cr_port
             }
         };
+        self.stun.start(&self.settings, &self.cr_tx);
         loop {
             if self.session_wanted {
                 self.session_wanted = false;
@@ -659,6 +663,7 @@ impl Agent {
                     || new.cr_password != self.settings.cr_password
                     || new.cr_path != self.settings.cr_path;
                 self.settings = new;
+                self.stun.apply(&self.settings, &self.cr_tx);
                 self.next_periodic = None;
                 self.check_bootstrap();
                 self.persist();
@@ -685,6 +690,7 @@ impl Agent {
         let live = crate::model::Live {
             identity: self.identity.clone(),
             connection_request_url: cr_url,
+            stun: self.stun.live(),
             now: unix_now(),
             netifd: self.netifd.clone(),
         };

@@ -80,6 +80,8 @@ pub struct Settings {
     /// succeeds within `backup_delay` seconds afterwards.
     pub backup: bool,
     pub backup_delay: Option<u32>,
+    /// `config stun 'stun'` (src/agent/stun_task.rs).
+    pub stun: crate::config::Stun,
 }
 
 impl Settings {
@@ -184,6 +186,7 @@ impl Settings {
             upload: c.cpe.upload,
             backup: c.cpe.backup,
             backup_delay: c.cpe.backup_delay,
+            stun: c.stun.clone(),
         }
     }
 }

@@ -81,19 +81,60 @@ pub const UCI: &[UciParam] = &[
         "2000",
         Kind::Text,
     ),
+    // TR-069 Annex G: `config stun 'stun'` (src/agent/stun_task.rs).
+    cwmp("STUNEnable", "stun", "enable", "0", Kind::Bool),
+    cwmp("STUNServerAddress", "stun", "server", "", Kind::Text),
+    cwmp("STUNServerPort", "stun", "port", "3478", Kind::Text),
+    cwmp("STUNUsername", "stun", "username", "", Kind::Text),
+    cwmp("STUNPassword", "stun", "password", "", Kind::Secret),
+    cwmp(
+        "STUNMaximumKeepAlivePeriod",
+        "stun",
+        "max_keepalive",
+        "60",
+        Kind::Text,
+    ),
+    cwmp(
+        "STUNMinimumKeepAlivePeriod",
+        "stun",
+        "min_keepalive",
+        "20",
+        Kind::Text,
+    ),
 ];
 
-/// Live values: ConnectionRequestURL as the agent announces it.
-pub struct Live {
-    pub connection_request_url: String,
+/// What the STUN task learnt (TR-069 Annex G); empty/false while STUN is
+/// off or before the first Binding Response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StunLive {
+    /// `host:port` of the NAT binding (TR-181 UDPConnectionRequestAddress).
+    pub udp_connection_request_address: String,
+    /// The mapped address differs from our source address and port.
+    pub nat_detected: bool,
 }
 
-pub const LIVE: &[&str] = &["ConnectionRequestURL"];
+/// Live values: ConnectionRequestURL as the agent announces it, and the
+/// STUN results.
+pub struct Live {
+    pub connection_request_url: String,
+    pub stun: StunLive,
+}
+
+pub const LIVE: &[&str] = &[
+    "ConnectionRequestURL",
+    "UDPConnectionRequestAddress",
+    "NATDetected",
+    "SupportedConnReqMethods",
+];
 
 impl Provider for Live {
     fn get(&mut self, _obj: ObjRef<'_>, name: &str) -> Result<String, Fault> {
         match name {
             "ConnectionRequestURL" => Ok(self.connection_request_url.clone()),
+            "UDPConnectionRequestAddress" => Ok(self.stun.udp_connection_request_address.clone()),
+            "NATDetected" => Ok(self.stun.nat_detected.to_string()),
+            // HTTP (TR-069 §3.2.2) and STUN (Annex G UDP); no XMPP.
+            "SupportedConnReqMethods" => Ok("HTTP,STUN".into()),
             _ => Err(Fault::with_string(
                 FaultCode::INVALID_PARAMETER_NAME,
                 format!("{OBJECT}{name}"),

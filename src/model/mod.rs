@@ -36,6 +36,8 @@ pub const ROOT_DATA_MODEL_VERSION: &str = "2.19";
 pub struct Live {
     pub identity: Identity,
     pub connection_request_url: String,
+    /// UDPConnectionRequestAddress / NATDetected from the STUN task.
+    pub stun: management_server::StunLive,
     /// Unix seconds (Device.Time.CurrentLocalTime).
     pub now: i64,
     /// netifd's `network.interface dump`, taken by the agent before it
@@ -151,6 +153,7 @@ pub fn build(root: &Root, live: Live) -> DataModel {
     );
     let ms_live = management_server::Live {
         connection_request_url: live.connection_request_url,
+        stun: live.stun,
     };
     mount_each(
         dm,

@@ -6,8 +6,12 @@
 //! - [`tls`]: rustls client configuration (CA bundle, verify, mTLS).
 //! - [`acs_client`]: one [`acs_client::AcsSession`] per CWMP session.
 //! - [`conn_request`]: the Connection Request server (TR-069 §3.2.2).
+//! - [`stun`], [`udp_conn_request`]: TR-069 Annex G (STUN binding codec,
+//!   UDP Connection Request checks), pure; the task is src/agent/stun_task.rs.
 
 pub mod acs_client;
 pub mod conn_request;
 pub mod digest;
+pub mod stun;
 pub mod tls;
+pub mod udp_conn_request;
