@@ -580,12 +580,6 @@ impl Config {
                 message: "min_keepalive exceeds max_keepalive".into(),
             });
         }
-        if stun.enable && stun.server.is_none() {
-            errors.push(ConfigError {
-                option: "cwmp.stun.server".into(),
-                message: "required when STUN is enabled".into(),
-            });
-        }
 
         if errors.is_empty() {
             Ok(Config {

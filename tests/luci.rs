@@ -140,7 +140,8 @@ fn agent_rule(section: &str, option: &str) -> &'static str {
         ("cpe", "max_retries" | "backup_delay") => "validate number(0, U32_MAX)",
         ("cpe", "retry_min_wait") => "validate number(1, 65535)",
         ("cpe", "retry_multiplier") => "validate number(1000, 65535)",
-        ("stun", "server") => "validate stunServer",
+        // Empty is valid: the agent then uses the ACS host (TR-181).
+        ("stun", "server") => "validate text(MAX_URL)",
         ("stun", "port") => "datatype and(uinteger,range(1,65535))",
         ("stun", "min_keepalive") => "validate number(0, U32_MAX)",
         ("stun", "max_keepalive") => "validate maxKeepalive",

@@ -730,8 +730,9 @@ fn a_session_model_sees_uci_changes_made_behind_its_back() {
 
 /// Device.ManagementServer.STUN* are the `cwmp.stun` options (TR-069
 /// Annex G; src/agent/stun_task.rs runs them), checked by the agent's own
-/// configuration reader: enabling STUN without a server, or a minimum
-/// keep-alive above the maximum, is refused and writes nothing.
+/// configuration reader: a minimum keep-alive above the maximum is refused
+/// and writes nothing; STUN on without a server is fine (TR-181
+/// STUNServerAddress: empty means the ACS host).
 #[test]
 fn stun_parameters_are_the_cwmp_stun_options() {
     let r = router("stun");
@@ -740,11 +741,7 @@ fn stun_parameters_are_the_cwmp_stun_options() {
     let save = r.0.join("tmp/.uci");
     let before = fs::read(conf.join("cwmp")).unwrap();
     let mut dm = model(&r.0);
-    let f = dm
-        .set_parameter_values(&[pv("Device.ManagementServer.STUNEnable", "true")], "s0")
-        .unwrap_err();
-    // A rule between options is found at commit time (9002, naming it).
-    assert!(f.fault_string.contains("cwmp.stun.server"), "{f:?}");
+    // A rule between options is found at commit time, naming them.
     let f = dm
         .set_parameter_values(
             &[
@@ -755,7 +752,22 @@ fn stun_parameters_are_the_cwmp_stun_options() {
         )
         .unwrap_err();
     assert_eq!(f.fault_code, FaultCode::INVALID_ARGUMENTS, "{f:?}");
+    assert!(
+        f.set_parameter_values_faults
+            .iter()
+            .any(|p| p.fault_string.contains("cwmp.stun.min_keepalive")),
+        "{f:?}"
+    );
     assert_eq!(fs::read(conf.join("cwmp")).unwrap(), before);
+    dm.set_parameter_values(&[pv("Device.ManagementServer.STUNEnable", "true")], "s0")
+        .unwrap();
+    assert_eq!(
+        get(
+            &mut model(&r.0),
+            "Device.ManagementServer.STUNServerAddress"
+        ),
+        ""
+    );
     dm.set_parameter_values(
         &[
             pv("Device.ManagementServer.STUNEnable", "true"),

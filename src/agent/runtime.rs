@@ -490,7 +490,9 @@ impl Agent {
                 self.settings.cr_port
             }
         };
-        self.stun.start(&self.settings, &self.cr_tx);
+        let acs_url = self.target().map(|t| t.url);
+        self.stun
+            .start(&self.settings, acs_url.as_deref(), &self.cr_tx);
         loop {
             if self.session_wanted {
                 self.session_wanted = false;
@@ -663,7 +665,9 @@ impl Agent {
                     || new.cr_password != self.settings.cr_password
                     || new.cr_path != self.settings.cr_path;
                 self.settings = new;
-                self.stun.apply(&self.settings, &self.cr_tx);
+                let acs_url = self.target().map(|t| t.url);
+                self.stun
+                    .apply(&self.settings, acs_url.as_deref(), &self.cr_tx);
                 self.next_periodic = None;
                 self.check_bootstrap();
                 self.persist();

@@ -1,9 +1,10 @@
 //! The STUN task (TR-069 Annex G, TR-111 Part 2): one UDP socket on the
 //! Connection Request port number that both keeps the NAT binding alive
-//! with Binding Requests to `cwmp.stun.server` and receives UDP Connection
-//! Requests. The agent owns it ([`Stun`]): started when `cwmp.stun.enable`
-//! is on (a server is then required by the configuration), restarted when
-//! its settings change, stopped otherwise. Nothing of it is persisted.
+//! with Binding Requests to `cwmp.stun.server` (empty: the host of the ACS
+//! URL in use, as TR-181 STUNServerAddress says) and receives UDP
+//! Connection Requests. The agent owns it ([`Stun`]): started when
+//! `cwmp.stun.enable` is on, restarted when its settings change, stopped
+//! otherwise. Nothing of it is persisted.
 //!
 //! Timers: a Binding Request every `min_keepalive`..`max_keepalive`
 //! seconds (a random point in that range, so a fleet of CPEs does not send
@@ -56,12 +57,18 @@ pub struct StunSettings {
 }
 
 impl StunSettings {
-    /// `None` when STUN is off (or, defensively, no server is set).
-    pub fn from_settings(s: &Settings) -> Option<StunSettings> {
+    /// `None` when STUN is off, or when no server is set and the ACS URL
+    /// in use (`acs_url`) gives no host either. TR-181
+    /// ManagementServer.STUNServerAddress: an empty address means the host
+    /// of the ACS URL.
+    pub fn from_settings(s: &Settings, acs_url: Option<&str>) -> Option<StunSettings> {
         let t = &s.stun;
-        let server = t.server.clone().filter(|v| !v.trim().is_empty())?;
+        let server = match t.server.as_deref().map(str::trim) {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => acs_url.and_then(url_host)?,
+        };
         t.enable.then(|| StunSettings {
-            server: server.trim().to_string(),
+            server,
             server_port: t.port,
             username: t.username.clone(),
             password: t.password.clone(),
@@ -72,6 +79,13 @@ impl StunSettings {
             cr_password: s.cr_password.clone(),
         })
     }
+}
+
+/// The host of an http(s) URL, without IPv6 brackets.
+fn url_host(url: &str) -> Option<String> {
+    let uri: hyper::Uri = url.parse().ok()?;
+    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+    (!host.is_empty()).then(|| host.to_string())
 }
 
 /// Seconds until the next keep-alive: a point in [min, max] picked by
@@ -105,17 +119,27 @@ impl Drop for Stun {
 
 impl Stun {
     /// Starts, restarts or stops the task to match `settings`.
-    pub fn start(&mut self, settings: &Settings, notify: &mpsc::Sender<ConnectionRequest>) {
+    pub fn start(
+        &mut self,
+        settings: &Settings,
+        acs_url: Option<&str>,
+        notify: &mpsc::Sender<ConnectionRequest>,
+    ) {
         self.active = true;
-        self.apply(settings, notify);
+        self.apply(settings, acs_url, notify);
     }
 
     /// Like [`Stun::start`] but only once the run loop started it (a reload).
-    pub fn apply(&mut self, settings: &Settings, notify: &mpsc::Sender<ConnectionRequest>) {
+    pub fn apply(
+        &mut self,
+        settings: &Settings,
+        acs_url: Option<&str>,
+        notify: &mpsc::Sender<ConnectionRequest>,
+    ) {
         if !self.active {
             return;
         }
-        let wanted = StunSettings::from_settings(settings);
+        let wanted = StunSettings::from_settings(settings, acs_url);
         let alive = self.task.as_ref().is_some_and(|t| !t.is_finished());
         if wanted == self.running && (alive || wanted.is_none()) {
             return;
@@ -623,24 +647,34 @@ mod tests {
     }
 
     #[test]
-    fn settings_need_enable_and_a_server() {
+    fn settings_need_enable_and_a_server_or_an_acs_host() {
         let mut c = crate::config::Config::default();
+        let acs = Some("https://acs.example.net:7548/cwmp");
         assert_eq!(
-            StunSettings::from_settings(&Settings::from_config(&c)),
+            StunSettings::from_settings(&Settings::from_config(&c), acs),
             None
         );
         c.stun.enable = true;
         c.stun.server = Some("stun.example.net".into());
         c.cpe.port = 7547;
-        let s = StunSettings::from_settings(&Settings::from_config(&c)).unwrap();
+        let s = StunSettings::from_settings(&Settings::from_config(&c), acs).unwrap();
         assert_eq!(
             (s.server.as_str(), s.server_port, s.port),
             ("stun.example.net", 3478, 7547)
         );
-        c.stun.server = Some("  ".into());
-        assert_eq!(
-            StunSettings::from_settings(&Settings::from_config(&c)),
-            None
-        );
+        // TR-181 STUNServerAddress: empty means the host of the ACS URL.
+        for empty in [None, Some("  ".to_string())] {
+            c.stun.server = empty;
+            let settings = Settings::from_config(&c);
+            let s = StunSettings::from_settings(&settings, acs).unwrap();
+            assert_eq!(s.server, "acs.example.net");
+            let v6 = StunSettings::from_settings(&settings, Some("http://[2001:db8::1]/")).unwrap();
+            assert_eq!(v6.server, "2001:db8::1");
+            assert_eq!(StunSettings::from_settings(&settings, None), None);
+            assert_eq!(
+                StunSettings::from_settings(&settings, Some("not a url")),
+                None
+            );
+        }
     }
 }

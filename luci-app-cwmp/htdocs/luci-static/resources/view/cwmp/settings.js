@@ -180,17 +180,6 @@ function maxKeepalive(section_id, value) {
 	return true;
 }
 
-// A STUN server is needed once STUN is enabled.
-function stunServer(section_id, value) {
-	const t = text(MAX_URL)(section_id, value);
-	if (t !== true)
-		return t;
-	const enabled = this.section.formvalue(section_id, 'enable');
-	if (enabled === '1' && (value || '') === '')
-		return _('Required when STUN is enabled');
-	return true;
-}
-
 return view.extend({
 	load() {
 		return uci.load('cwmp');
@@ -348,7 +337,8 @@ return view.extend({
 		o.default = '0';
 		o.rmempty = false;
 		o = s.option(form.Value, 'server', _('STUN server'));
-		o.validate = stunServer;
+		o.validate = text(MAX_URL);
+		o.placeholder = _('the ACS host');
 		o = s.option(form.Value, 'port', _('STUN port'));
 		o.datatype = 'and(uinteger,range(1,65535))';
 		o.placeholder = '3478';
