@@ -17,14 +17,13 @@
 use super::error::{redact_url, Stage, TransferError};
 use super::idle::{Metered, Progress};
 use crate::transport::acs_client::{basic_credentials, header_has_token, www_authenticate, Target};
+use crate::transport::client_conn::{handshake, ClientBody, ClientSender, Socket};
 use crate::transport::digest::{self, Challenge, DigestClient};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
-use hyper::body::{Body, Incoming};
-use hyper::client::conn::http1::SendRequest;
+use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, LOCATION};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,9 +102,9 @@ pub(crate) struct Spec {
 
 /// The final answer (not a 401, not a followed redirect). The sender keeps
 /// the connection's task alive while the caller reads the body.
-pub(crate) struct Answer<B> {
+pub(crate) struct Answer {
     pub(crate) response: Response<Incoming>,
-    _sender: SendRequest<B>,
+    _sender: ClientSender,
 }
 
 /// Credentials being sent after a 401.
@@ -116,21 +115,17 @@ enum AuthState {
 }
 
 /// Sends `spec` to `target.url`, answering challenges and following
-/// redirects, and returns the final response head.
-pub(crate) async fn request<B, F>(
+/// redirects, and returns the final response head. `make_body` is a `dyn`
+/// (and the body a [`ClientBody`]) so that Download and Upload share one
+/// copy of this function.
+pub(crate) async fn request(
     target: &TransferTarget,
     progress: &Arc<Progress>,
     spec: &Spec,
-    mut make_body: F,
-) -> Result<Answer<B>, TransferError>
-where
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    F: FnMut() -> Result<(B, Option<u64>), TransferError>,
-{
+    make_body: &mut (dyn FnMut() -> Result<(ClientBody, Option<u64>), TransferError> + Send),
+) -> Result<Answer, TransferError> {
     let mut current = parse_url(&target.url)?;
-    let mut conn: Option<SendRequest<B>> = None;
+    let mut conn: Option<ClientSender> = None;
     let mut auth = AuthState::None;
     let mut auth_rounds = 0u32;
     let mut redirects = 0u32;
@@ -307,13 +302,13 @@ fn authorization(
     }
 }
 
-fn build_request<B>(
+fn build_request(
     spec: &Spec,
     current: &Target,
     length: Option<u64>,
     authorization: Option<String>,
-    body: B,
-) -> Result<Request<B>, TransferError> {
+    body: ClientBody,
+) -> Result<Request<ClientBody>, TransferError> {
     let mut b = Request::builder()
         .method(spec.method.clone())
         .uri(current.path.as_str())
@@ -344,23 +339,18 @@ async fn drain(response: Response<Incoming>, progress: &Progress) -> bool {
         .unwrap_or(false)
 }
 
-async fn connect<B>(
+async fn connect(
     current: &Target,
     target: &TransferTarget,
     progress: &Arc<Progress>,
-) -> Result<SendRequest<B>, TransferError>
-where
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<ClientSender, TransferError> {
     progress
         .guard(Stage::Connect, async {
             let tcp = TcpStream::connect((current.host.as_str(), current.port))
                 .await
                 .map_err(TransferError::Connect)?;
             let _ = tcp.set_nodelay(true);
-            let io = Metered::new(tcp, progress.clone());
+            let io: Box<dyn Socket> = Box::new(Metered::new(tcp, progress.clone()));
             if current.tls {
                 let config = target.tls.clone().ok_or(TransferError::NoTlsConfig)?;
                 let name = ServerName::try_from(current.host.clone()).map_err(|_| {
@@ -373,10 +363,11 @@ where
                     .connect(name, io)
                     .await
                     .map_err(tls_error)?;
-                handshake(TokioIo::new(tls)).await
+                handshake(Box::new(tls), "file server").await
             } else {
-                handshake(TokioIo::new(io)).await
+                handshake(io, "file server").await
             }
+            .map_err(TransferError::Http)
         })
         .await
 }
@@ -389,25 +380,6 @@ fn tls_error(e: std::io::Error) -> TransferError {
         certificate_refused: matches!(rustls_error, Some(rustls::Error::InvalidCertificate(_))),
         detail: e.to_string(),
     }
-}
-
-async fn handshake<T, B>(io: T) -> Result<SendRequest<B>, TransferError>
-where
-    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let (sender, conn) = hyper::client::conn::http1::handshake(io)
-        .await
-        .map_err(TransferError::Http)?;
-    // Ends by itself when the server closes or the sender is dropped.
-    tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            log::debug!("file server connection ended: {e}");
-        }
-    });
-    Ok(sender)
 }
 
 /// The body of a final response as a stream of data chunks.

@@ -20,6 +20,7 @@ use super::client::{next_chunk, request, Spec, TransferTarget};
 use super::error::{Stage, TransferError};
 use super::idle::Progress;
 use super::space::FreeSpace;
+use crate::transport::client_conn::client_body;
 use http_body_util::Empty;
 use hyper::header::CONTENT_LENGTH;
 use hyper::{Method, StatusCode};
@@ -90,8 +91,8 @@ async fn fetch(
         method: Method::GET,
         content_type: None,
     };
-    let answer = request(target, &progress, &spec, || {
-        Ok((Empty::<bytes::Bytes>::new(), None))
+    let answer = request(target, &progress, &spec, &mut || {
+        Ok((client_body(Empty::<bytes::Bytes>::new()), None))
     })
     .await?;
     let status = answer.response.status();

@@ -10,6 +10,7 @@
 use super::client::{request, Spec, TransferTarget};
 use super::error::{Stage, TransferError};
 use super::idle::Progress;
+use crate::transport::client_conn::client_body;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, SizeHint};
@@ -58,9 +59,9 @@ pub async fn upload(
         },
         content_type: Some("application/octet-stream"),
     };
-    let answer = request(target, &progress, &spec, || {
+    let answer = request(target, &progress, &spec, &mut || {
         let file = File::open(source).map_err(TransferError::Io)?;
-        Ok((FileBody::new(file, len), Some(len)))
+        Ok((client_body(FileBody::new(file, len)), Some(len)))
     })
     .await?;
     let status = answer.response.status();

@@ -8,16 +8,15 @@
 //! with Digest or Basic (§3.4.4) and redirects (§3.4.5) are kept for the
 //! session only: drop the `AcsSession` when the session ends.
 
+use super::client_conn::{client_body, handshake, ClientBody, ClientSender, Socket};
 use super::digest::{self, Challenge, DigestClient};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::client::conn::http1::SendRequest;
 use hyper::header::{
     HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, LOCATION,
     SET_COOKIE, WWW_AUTHENTICATE,
 };
 use hyper::{Method, Request, StatusCode, Uri};
-use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use std::time::Duration;
@@ -260,7 +259,7 @@ enum AuthState {
 pub struct AcsSession {
     config: AcsClientConfig,
     target: Target,
-    conn: Option<SendRequest<Full<Bytes>>>,
+    conn: Option<ClientSender>,
     cookies: CookieJar,
     auth: AuthState,
     redirects: u32,
@@ -493,7 +492,7 @@ impl AcsSession {
         &mut self,
         body: &Bytes,
         soap_action: &str,
-    ) -> Result<Request<Full<Bytes>>, TransportError> {
+    ) -> Result<Request<ClientBody>, TransportError> {
         let mut b = Request::builder()
             .method(Method::POST)
             .uri(self.target.path.as_str())
@@ -510,7 +509,7 @@ impl AcsSession {
         if let Some(a) = self.authorization() {
             b = b.header(AUTHORIZATION, a);
         }
-        b.body(Full::new(body.clone()))
+        b.body(client_body(Full::new(body.clone())))
             .map_err(|e| TransportError::InvalidUrl(e.to_string()))
     }
 
@@ -571,7 +570,7 @@ impl AcsSession {
         }
     }
 
-    async fn connect(&mut self) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+    async fn connect(&mut self) -> Result<ClientSender, TransportError> {
         let tcp = TcpStream::connect((self.target.host.as_str(), self.target.port))
             .await
             .map_err(TransportError::Connect)?;
@@ -581,31 +580,16 @@ impl AcsSession {
             let config = self.config.tls.clone().ok_or(TransportError::NoTlsConfig)?;
             let name = ServerName::try_from(self.target.host.clone())
                 .map_err(|_| TransportError::InvalidUrl(self.target.url()))?;
+            // Boxed below TLS too: one TLS stream type with the transfers.
             let tls = tokio_rustls::TlsConnector::from(config)
-                .connect(name, tcp)
+                .connect(name, Box::new(tcp) as Box<dyn Socket>)
                 .await
                 .map_err(TransportError::Connect)?;
-            self.handshake(TokioIo::new(tls)).await
+            handshake(Box::new(tls), "ACS").await
         } else {
-            self.handshake(TokioIo::new(tcp)).await
+            handshake(Box::new(tcp), "ACS").await
         }
-    }
-
-    async fn handshake<T>(&mut self, io: T) -> Result<SendRequest<Full<Bytes>>, TransportError>
-    where
-        T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    {
-        let (sender, conn) = hyper::client::conn::http1::handshake(io)
-            .await
-            .map_err(TransportError::Http)?;
-        // The connection task ends by itself when the server closes or the
-        // sender is dropped at the end of the session.
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                log::debug!("ACS connection ended: {e}");
-            }
-        });
-        Ok(sender)
+        .map_err(TransportError::Http)
     }
 }
 
