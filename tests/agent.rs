@@ -550,8 +550,12 @@ async fn schedule_time_fires_once_across_restart_and_reload() {
     let agent = start_agent(&root.0);
     wait_for("scheduled session", 20, || scheduled(&acs) == 1).await;
     let state = root.0.join("etc/cwmpd/state");
-    wait_for("served time recorded", 10, || {
-        std::fs::read_to_string(&state).is_ok_and(|s| s.contains("schedule_time_done\t"))
+    // Killed only once the event was delivered (InformResponse) and the
+    // served time saved: an undelivered 3 SCHEDULED would rightly be sent
+    // again after the restart.
+    wait_for("served time recorded, event delivered", 10, || {
+        std::fs::read_to_string(&state)
+            .is_ok_and(|s| s.contains("schedule_time_done\t") && !s.contains("3 SCHEDULED"))
     })
     .await;
     drop(agent);
