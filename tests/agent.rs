@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use acs::http::Auth;
-use acs::script::{AcsScript, Answer};
+use acs::script::{set_notification, AcsScript, Answer};
 use acs::scripted::ScriptedAcs as TestAcs;
 use cwmpd::cwmp::rpc::parameters::{GetParameterValues, ParameterValue, SetParameterValues};
 use cwmpd::cwmp::xsd::ValueType;
@@ -663,9 +663,7 @@ async fn factory_reset_comes_back_with_bootstrap() {
 /// and the attribute kept in the state file.
 #[tokio::test]
 async fn data_model_session_over_two_packages_and_a_restart() {
-    use cwmpd::cwmp::rpc::attributes::{
-        GetParameterAttributes, Notification, SetParameterAttributes, SetParameterAttributesStruct,
-    };
+    use cwmpd::cwmp::rpc::attributes::{GetParameterAttributes, Notification};
     use cwmpd::cwmp::rpc::objects::{AddObject, DeleteObject};
     use cwmpd::cwmp::rpc::parameters::GetParameterNames;
 
@@ -717,15 +715,7 @@ async fn data_model_session_over_two_packages_and_a_restart() {
             ],
             parameter_key: "bad".into(),
         }))
-        .push(AcsRequest::SetParameterAttributes(SetParameterAttributes {
-            parameter_list: vec![SetParameterAttributesStruct {
-                name: tz.into(),
-                notification_change: true,
-                notification: Notification::PASSIVE,
-                access_list_change: false,
-                access_list: Vec::new(),
-            }],
-        }))
+        .push(set_notification(tz, Notification::PASSIVE))
         .push(AcsRequest::AddObject(AddObject {
             object_name: "Device.IP.Interface.".into(),
             parameter_key: "add".into(),
@@ -889,24 +879,14 @@ async fn data_model_session_over_two_packages_and_a_restart() {
 /// agent opens a session with `4 VALUE CHANGE` and the new value.
 #[tokio::test]
 async fn active_notification_reports_a_value_change() {
-    use cwmpd::cwmp::rpc::attributes::{
-        Notification, SetParameterAttributes, SetParameterAttributesStruct,
-    };
+    use cwmpd::cwmp::rpc::attributes::Notification;
 
     let root = scratch("valuechange");
     let system = root.0.join("etc/config/system");
     std::fs::write(&system, "config system\n\toption timezone 'UTC'\n").unwrap();
     let tz = "Device.Time.LocalTimeZone";
     let mut script = AcsScript::new();
-    script.push(AcsRequest::SetParameterAttributes(SetParameterAttributes {
-        parameter_list: vec![SetParameterAttributesStruct {
-            name: tz.into(),
-            notification_change: true,
-            notification: Notification::ACTIVE,
-            access_list_change: false,
-            access_list: Vec::new(),
-        }],
-    }));
+    script.push(set_notification(tz, Notification::ACTIVE));
     let acs = TestAcs::start(script, Auth::None, None).await;
     write_config(&root.0, &acs.url(), "");
     let _agent = start_agent(&root.0);
@@ -940,9 +920,7 @@ async fn active_notification_reports_a_value_change() {
 /// carries `4 VALUE CHANGE` with the changed parameter.
 #[tokio::test]
 async fn undelivered_value_change_survives_an_agent_restart() {
-    use cwmpd::cwmp::rpc::attributes::{
-        Notification, SetParameterAttributes, SetParameterAttributesStruct,
-    };
+    use cwmpd::cwmp::rpc::attributes::Notification;
 
     let root = scratch("vc-restart");
     let boot_id = root.0.join("proc/sys/kernel/random/boot_id");
@@ -952,15 +930,7 @@ async fn undelivered_value_change_survives_an_agent_restart() {
     std::fs::write(&system, "config system\n\toption timezone 'UTC'\n").unwrap();
     let tz = "Device.Time.LocalTimeZone";
     let mut script = AcsScript::new();
-    script.push(AcsRequest::SetParameterAttributes(SetParameterAttributes {
-        parameter_list: vec![SetParameterAttributesStruct {
-            name: tz.into(),
-            notification_change: true,
-            notification: Notification::PASSIVE,
-            access_list_change: false,
-            access_list: Vec::new(),
-        }],
-    }));
+    script.push(set_notification(tz, Notification::PASSIVE));
     let acs = TestAcs::start(script, Auth::None, None).await;
     write_config(&root.0, &acs.url(), "");
     let agent = start_agent(&root.0);

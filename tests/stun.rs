@@ -198,18 +198,10 @@ fn gpv() -> AcsRequest {
 }
 
 fn active_notification() -> AcsRequest {
-    use cwmpd::cwmp::rpc::attributes::{
-        Notification, SetParameterAttributes, SetParameterAttributesStruct,
-    };
-    AcsRequest::SetParameterAttributes(SetParameterAttributes {
-        parameter_list: vec![SetParameterAttributesStruct {
-            name: "Device.ManagementServer.UDPConnectionRequestAddress".into(),
-            notification_change: true,
-            notification: Notification::ACTIVE,
-            access_list_change: false,
-            access_list: Vec::new(),
-        }],
-    })
+    acs::script::set_notification(
+        "Device.ManagementServer.UDPConnectionRequestAddress",
+        cwmpd::cwmp::rpc::attributes::Notification::ACTIVE,
+    )
 }
 
 fn last_gpv(acs: &TestAcs) -> Vec<(String, String)> {

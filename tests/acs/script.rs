@@ -7,12 +7,29 @@
 
 use std::collections::VecDeque;
 
+use cwmpd::cwmp::rpc::attributes::{
+    Notification, SetParameterAttributes, SetParameterAttributesStruct,
+};
 use cwmpd::cwmp::rpc::control::GetRpcMethodsResponse;
 use cwmpd::cwmp::rpc::inform::{Inform, InformResponse};
 use cwmpd::cwmp::{
     decode_from, encode, AcsRequest, AcsResponse, Body, CpeRequest, CpeResponse, CwmpVersion,
     Envelope, Fault, FaultCode, Header, Limits, Sender, SoapFault,
 };
+
+/// SetParameterAttributes turning `notification` on for one parameter
+/// (what an ACS sends before it expects 4 VALUE CHANGE Informs).
+pub fn set_notification(name: &str, notification: Notification) -> AcsRequest {
+    AcsRequest::SetParameterAttributes(SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: name.into(),
+            notification_change: true,
+            notification,
+            access_list_change: false,
+            access_list: Vec::new(),
+        }],
+    })
+}
 
 /// One CPE answer to an RPC the ACS issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
